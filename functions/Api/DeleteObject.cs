@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
+
+namespace ObjectStore.Api;
+
+public sealed class DeleteObject(ObjectService objects)
+{
+    [Function(nameof(DeleteObject))]
+    public Task<IResult> Run([HttpTrigger("DELETE", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+        ApiHttp.RunAsync(request, "objects", async name => Results.Json(await objects.DeleteAsync(name, cancellationToken)));
+}

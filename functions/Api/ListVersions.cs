@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
+
+namespace ObjectStore.Api;
+
+public sealed class ListVersions(ObjectService objects)
+{
+    [Function(nameof(ListVersions))]
+    public Task<IResult> Run([HttpTrigger("GET", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+        ApiHttp.RunAsync(request, "versions", async name => Results.Json(await objects.ListVersionsAsync(name, cancellationToken)));
+}

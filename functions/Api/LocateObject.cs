@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
+
+namespace ObjectStore.Api;
+
+public sealed class LocateObject(ObjectService objects)
+{
+    [Function(nameof(LocateObject))]
+    public Task<IResult> Run([HttpTrigger("GET", Route = "locate/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+        ApiHttp.RunAsync(request, "locate", async name =>
+            ApiHttp.TryParseVersion(request, out var version, out var error)
+                ? Results.Json(await objects.LocateAsync(name, version, cancellationToken))
+                : error!);
+}

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>HEAD: does this node hold the object, and how long is it (footer and block sums checked).</summary>
+public sealed class CheckObject(LocalVolumeStore store)
+{
+    [Function(nameof(CheckObject))]
+    public async Task<IResult> Run([HttpTrigger("HEAD", Route = "objects/{hash}")] HttpRequest request, string hash)
+    {
+        if (!ContentHash.TryParse(hash, out var contentHash))
+        {
+            return Results.StatusCode(StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            await using var reader = store.OpenRead(contentHash);
+            if (reader is null)
+            {
+                return Results.NotFound();
+            }
+
+            request.HttpContext.Response.ContentLength = reader.Length;
+            return Results.Ok();
+        }
+        catch (CorruptObjectException)
+        {
+            return Results.NotFound();
+        }
+    }
+}

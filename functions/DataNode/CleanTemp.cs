@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ObjectStore.Functions;
+using ObjectStore.Storage;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Removes temp uploads an Api abandoned (crash, lost connection) once they are older than <c>TempMaxAge</c>.</summary>
+public sealed partial class CleanTemp(LocalVolumeStore store, IOptions<ObjectStoreOptions> options, ILogger<CleanTemp> logger)
+{
+    [Function(nameof(CleanTemp))]
+    public void Run([TimerTrigger("%ObjectStore:CleanTempSchedule%", Singleton = false)] TimerInfo timer)
+    {
+        var removed = store.CleanTemp(options.Value.TempMaxAge);
+        if (removed > 0)
+        {
+            LogRemoved(removed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} abandoned temp uploads")]
+    private partial void LogRemoved(int count);
+}

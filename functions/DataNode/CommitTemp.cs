@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Functions.Http;
+using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+public sealed class CommitTemp(LocalVolumeStore store)
+{
+    [Function(nameof(CommitTemp))]
+    public IResult Run([HttpTrigger("POST", Route = "temp/{id}/commit/{hash}")] HttpRequest request, string id, string hash)
+    {
+        if (!LocalVolumeStore.IsValidTempId(id) || !ContentHash.TryParse(hash, out var expected))
+        {
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, "temp id must be 32 hex digits and hash 64 hex digits");
+        }
+
+        try
+        {
+            return store.Commit(id, expected)
+                ? Results.NoContent()
+                : ErrorResults.Error(StatusCodes.Status404NotFound, $"no temp upload {id}");
+        }
+        catch (HashMismatchException ex)
+        {
+            return ErrorResults.Error(StatusCodes.Status409Conflict, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ObjectStore.Functions;
+using ObjectStore.Functions.RabbitMQ;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Announces this node on <c>apiServers</c>. Every node beats for itself, so not a singleton.</summary>
+public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<DataNodeOptions> options, TimeProvider time)
+{
+    [Function(nameof(Heartbeat))]
+    public Task Run(
+        [TimerTrigger("%ObjectStore:HeartbeatSchedule%", RunOnStartup = true, Singleton = false)] TimerInfo timer,
+        CancellationToken cancellationToken)
+    {
+        var beat = new Storage.Cluster.Heartbeat(options.Value.PublicAddress, store.FreeBytes, time.GetUtcNow());
+        return bus.PublishAsync(Exchanges.ApiServers, JsonSerializer.SerializeToUtf8Bytes(beat, ClusterJson.Default.Heartbeat), cancellationToken);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ObjectStore.Functions;
+using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.RabbitMQ;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Answers every locate request, found or not, so the asker need not wait out its timeout on a miss.</summary>
+public sealed class Locate(RabbitMQBus bus, LocalVolumeStore store, IOptions<DataNodeOptions> options)
+{
+    [Function(nameof(Locate))]
+    public Task Run(
+        [RabbitMQTrigger(Exchange = Exchanges.DataServers)] LocateRequest request,
+        RabbitMQMessage message,
+        CancellationToken cancellationToken)
+    {
+        if (!ContentHash.TryParse(request.Hash, out var hash))
+        {
+            throw new FunctionBindingException("locate request has no valid 64-hex-digit hash");
+        }
+
+        if (string.IsNullOrEmpty(message.ReplyTo))
+        {
+            throw new FunctionBindingException("locate request has no reply-to address");
+        }
+
+        var reply = new LocateReply(options.Value.PublicAddress, hash.Hex, store.Contains(hash));
+        return bus.ReplyAsync(message.ReplyTo, message.CorrelationId, JsonSerializer.SerializeToUtf8Bytes(reply, ClusterJson.Default.LocateReply), cancellationToken);
+    }
+}

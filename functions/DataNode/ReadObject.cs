@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using ObjectStore.Functions;
+using ObjectStore.Functions.Http;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Serves stored bytes, whole or a range, checking every block; a copy that fails the check is quarantined and reported missing.</summary>
+public sealed class ReadObject(LocalVolumeStore store)
+{
+    [Function(nameof(ReadObject))]
+    public async Task<IResult> Run([HttpTrigger("GET", Route = "objects/{hash}")] HttpRequest request, string hash, CancellationToken cancellationToken)
+    {
+        if (!ContentHash.TryParse(hash, out var contentHash))
+        {
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, "hash must be 64 hex digits");
+        }
+
+        ObjectReader? reader = null;
+        try
+        {
+            reader = store.OpenRead(contentHash);
+            if (reader is null)
+            {
+                return ErrorResults.Error(StatusCodes.Status404NotFound, $"object {contentHash} not stored here");
+            }
+
+            ByteRange? range = null;
+            switch (ByteRange.TryParse(request.Headers.Range, reader.Length, out var parsed))
+            {
+                case ByteRange.ParseResult.Unsatisfiable:
+                    request.HttpContext.Response.Headers[HeaderNames.ContentRange] = $"bytes */{reader.Length}";
+                    await reader.DisposeAsync();
+                    return ErrorResults.Error(StatusCodes.Status416RangeNotSatisfiable, "range not satisfiable");
+                case ByteRange.ParseResult.Satisfiable:
+                    range = parsed;
+                    break;
+            }
+
+            await reader.StartAsync(range ?? new ByteRange(0, reader.Length - 1), cancellationToken);
+            var result = new StoredObjectResult(reader, range);
+            reader = null;
+            return result;
+        }
+        catch (CorruptObjectException ex)
+        {
+            return ErrorResults.Error(StatusCodes.Status404NotFound, ex.Message);
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync();
+            }
+        }
+    }
+}

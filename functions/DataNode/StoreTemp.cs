@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+using ObjectStore.Functions;
+using ObjectStore.Functions.Http;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Receives an upload as a temp file; it becomes an object only when <see cref="CommitTemp"/> confirms its hash.</summary>
+public sealed class StoreTemp(LocalVolumeStore store)
+{
+    [Function(nameof(StoreTemp))]
+    public async Task<IResult> Run([HttpTrigger("PUT", Route = "temp/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (!LocalVolumeStore.IsValidTempId(id))
+        {
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, "temp id must be 32 lower-case hex digits");
+        }
+
+        try
+        {
+            var (hash, size) = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken);
+            return Results.Json(new TempUploadResult(hash.Hex, size));
+        }
+        catch (BodyLengthException ex)
+        {
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+    }
+}

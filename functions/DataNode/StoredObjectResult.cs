@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Streams verified blocks; a block failing its check mid-way throws, and the host aborts the connection.</summary>
+internal sealed class StoredObjectResult(ObjectReader reader, ByteRange? range) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        await using var owned = reader;
+        var response = httpContext.Response;
+        response.StatusCode = range is null ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent;
+        response.ContentType = "application/octet-stream";
+        response.ContentLength = range?.Length ?? reader.Length;
+        response.Headers[HeaderNames.ETag] = $"\"{reader.Hash.Hex}\"";
+        if (range is { } r)
+        {
+            response.Headers[HeaderNames.ContentRange] = r.ToContentRange(reader.Length);
+        }
+
+        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await reader.CopyToAsync(response.Body, httpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ObjectStore.Storage.Cluster;
+
+/// <summary>The fanout exchanges of the control bus, named as in the article.</summary>
+public static class Exchanges
+{
+    /// <summary>Data nodes publish heartbeats here; every Api instance listens.</summary>
+    public const string ApiServers = "apiServers";
+
+    /// <summary>Api instances publish locate requests here; every data node listens.</summary>
+    public const string DataServers = "dataServers";
+}
+
+/// <summary>A data node announcing itself: where to reach it and how much room it has.</summary>
+public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt);
+
+/// <summary>Who holds the object with this content hash?</summary>
+public sealed record LocateRequest(string Hash);
+
+/// <summary>Every node answers, holder or not, so a miss costs one round trip rather than the full locate timeout.</summary>
+public sealed record LocateReply(string Address, string Hash, bool Found);
+
+[JsonSerializable(typeof(Heartbeat))]
+[JsonSerializable(typeof(LocateRequest))]
+[JsonSerializable(typeof(LocateReply))]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+public sealed partial class ClusterJson : JsonSerializerContext;

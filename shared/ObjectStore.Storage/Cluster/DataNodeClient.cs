@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Naming;
+
+namespace ObjectStore.Storage.Cluster;
+
+/// <summary>What a data node computed for an upload it received.</summary>
+public sealed record TempUploadResult(string Hash, long Size);
+
+/// <summary>A data node could not be used for this request; the caller tries another or answers 502/503.</summary>
+public sealed class DataNodeException(string address, string message, Exception? inner = null)
+    : Exception($"data node {address}: {message}", inner)
+{
+    public string Address { get; } = address;
+}
+
+/// <summary>
+/// The Api's HTTP client for data nodes: one pooled, keep-alive handler for the process, no proxy (data nodes are
+/// on the private network, and a developer's http_proxy must not capture loopback), no overall timeout because
+/// bodies stream for as long as they need; callers' cancellation tokens bound each call instead.
+/// </summary>
+public sealed class DataNodeClient(HttpClient http)
+{
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        MaxConnectionsPerServer = int.MaxValue,
+    };
+
+    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, HttpContent body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"http://{address}/temp/{tempId}") { Content = body };
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<TempUploadResult>(cancellationToken).ConfigureAwait(false)
+            ?? throw new DataNodeException(address, "empty upload answer");
+    }
+
+    public async Task CommitTempAsync(string address, string tempId, ContentHash hash, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/temp/{tempId}/commit/{hash.Hex}");
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Best effort: a temp upload left behind is removed by the node's CleanTemp timer anyway.</summary>
+    public async Task TryDeleteTempAsync(string address, string tempId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var response = await http.DeleteAsync(new Uri($"http://{address}/temp/{tempId}"), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Opens the stored bytes (or a range of them) on a node. Null when the node does not have a good copy; the
+    /// response's headers are read, the body is left to stream. The caller disposes the response.
+    /// </summary>
+    public async Task<HttpResponseMessage?> OpenReadAsync(string address, ContentHash hash, ByteRange? range, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}/objects/{hash.Hex}");
+        if (range is { } r)
+        {
+            request.Headers.Range = new RangeHeaderValue(r.First, r.Last);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(address, request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataNodeException)
+        {
+            return null;
+        }
+
+        if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
+        {
+            return response;
+        }
+
+        response.Dispose();
+        return null;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string address, HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new DataNodeException(address, ex.Message, ex);
+        }
+    }
+
+    private static async Task EnsureSuccessAsync(string address, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new DataNodeException(address, $"{(int)response.StatusCode} {body}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Metadata;
+using ObjectStore.Storage.Objects;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.Storage;
+
+public static class ObjectStoreServices
+{
+    public static IServiceCollection AddObjectStoreApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section)).ValidateOnStart();
+        services.AddSingleton<NodeRegistry>();
+        services.AddSingleton<ObjectLocator>();
+        services.AddSingleton<IMetadataStore, BlobMetadataStore>();
+        services.AddSingleton<ObjectService>();
+        services.AddSingleton<ObjectDownloads>();
+        services.AddSingleton(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
+        return services;
+    }
+
+    public static IServiceCollection AddObjectStoreDataNode(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section));
+        services.AddOptions<DataNodeOptions>().Configure(o =>
+        {
+            o.StorageRoot = configuration["STORAGE_ROOT"] ?? string.Empty;
+            o.PublicAddress = configuration["PUBLIC_ADDRESS"] ?? configuration["LISTEN_ADDRESS"] ?? string.Empty;
+        }).Validate(o => o.StorageRoot.Length > 0, "STORAGE_ROOT must be set").ValidateOnStart();
+        services.AddSingleton<LocalVolumeStore>();
+        return services;
+    }
+}
