@@ -11,6 +11,12 @@ public sealed class ObjectStoreOptions
     /// <summary>Ceiling on a locate round: nodes that have not answered by then are taken as not holding the object. Default 1 s.</summary>
     public TimeSpan LocateTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Fanout exchange for heartbeats (data nodes to Api). Default <c>apiServers</c>.</summary>
+    public string HeartbeatExchange { get; set; } = "apiServers";
+
+    /// <summary>Fanout exchange for locate requests (Api to data nodes). Default <c>dataServers</c>.</summary>
+    public string LocateExchange { get; set; } = "dataServers";
+
     /// <summary>Blob container for object metadata. Default <c>objectstore-metadata</c>.</summary>
     public string MetadataContainer { get; set; } = "objectstore-metadata";
 

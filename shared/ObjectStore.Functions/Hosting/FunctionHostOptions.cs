@@ -8,7 +8,7 @@ public sealed class FunctionHostOptions
     /// <summary><c>extensions.http.routePrefix</c>; default <c>api</c>, as in Azure Functions.</summary>
     public string RoutePrefix { get; set; } = "api";
 
-    /// <summary><c>functionTimeout</c>; default 5 minutes. Applies to every invocation, HTTP included.</summary>
+    /// <summary><c>functionTimeout</c>; default 5 minutes, <c>-1</c> for none. Applies to every invocation, HTTP included.</summary>
     public TimeSpan FunctionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary><c>extensions.rabbitMQ.prefetchCount</c>; default 30.</summary>
@@ -29,7 +29,14 @@ public sealed class FunctionHostOptions
         options.RoutePrefix = (configuration["extensions:http:routePrefix"] ?? options.RoutePrefix).Trim('/');
         if (configuration["functionTimeout"] is { Length: > 0 } timeout)
         {
-            options.FunctionTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);
+            // "-1" means no limit, as in Azure Functions; any other negative value is a mistake worth failing on at start.
+            options.FunctionTimeout = timeout.Trim() == "-1"
+                ? Timeout.InfiniteTimeSpan
+                : TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);
+            if (options.FunctionTimeout <= TimeSpan.Zero && options.FunctionTimeout != Timeout.InfiniteTimeSpan)
+            {
+                throw new FunctionIndexingException($"functionTimeout '{timeout}' must be positive, or -1 for no limit.");
+            }
         }
 
         if (configuration["extensions:rabbitMQ:prefetchCount"] is { Length: > 0 } prefetch)

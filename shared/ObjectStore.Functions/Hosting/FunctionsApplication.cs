@@ -160,9 +160,9 @@ public static class FunctionBanner
             {
                 HttpTriggerAttribute http => $"[{string.Join(",", http.Methods)}] {baseUrl.TrimEnd('/')}/{HttpFunctionEndpoint.Pattern(function, http, routePrefix)}",
                 RabbitMQTriggerAttribute rabbit => rabbit.Exchange is { } exchange
-                    ? $"rabbitMQTrigger (exchange {exchange})"
-                    : $"rabbitMQTrigger (queue {rabbit.QueueName})",
-                TimerTriggerAttribute timer => $"timerTrigger ({TimerTriggerListener.ResolveSchedule(timer.Schedule, configuration)}{(timer.Singleton ? ", singleton" : string.Empty)})",
+                    ? $"rabbitMQTrigger (exchange {SettingExpression.Resolve(exchange, configuration)})"
+                    : $"rabbitMQTrigger (queue {SettingExpression.Resolve(rabbit.QueueName!, configuration)})",
+                TimerTriggerAttribute timer => $"timerTrigger ({SettingExpression.Resolve(timer.Schedule, configuration)}{(timer.Singleton ? ", singleton" : string.Empty)})",
                 var other => other.Kind,
             };
             writer.WriteLine($"        {function.Name}: {detail}");

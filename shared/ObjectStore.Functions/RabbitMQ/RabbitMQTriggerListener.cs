@@ -19,12 +19,15 @@ internal sealed partial class RabbitMQTriggerListener(
     IServiceProvider services,
     RabbitMQConnections connections,
     FunctionHostOptions options,
+    Microsoft.Extensions.Configuration.IConfiguration configuration,
     ILogger<RabbitMQTriggerListener> logger) : BackgroundService
 {
     internal const string RetryHeader = "x-objectstore-retry";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly RabbitMQTriggerAttribute _trigger = (RabbitMQTriggerAttribute)function.Trigger;
+    private readonly string? _exchange = Resolve(((RabbitMQTriggerAttribute)function.Trigger).Exchange, configuration);
+    private readonly string? _queueName = Resolve(((RabbitMQTriggerAttribute)function.Trigger).QueueName, configuration);
     private IChannel? _channel;
     private volatile string _queue = string.Empty;
 
@@ -58,7 +61,7 @@ internal sealed partial class RabbitMQTriggerListener(
             try
             {
                 await DeclareAndConsumeAsync(connection, stoppingToken).ConfigureAwait(false);
-                LogListening(function.Name, _trigger.Exchange ?? _trigger.QueueName!, _queue);
+                LogListening(function.Name, _exchange ?? _queueName!, _queue);
                 return;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -80,7 +83,7 @@ internal sealed partial class RabbitMQTriggerListener(
         _channel = channel;
         await channel.BasicQosAsync(0, options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(PoisonQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (_trigger.Exchange is { } exchange)
+        if (_exchange is { } exchange)
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             var declared = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -89,7 +92,7 @@ internal sealed partial class RabbitMQTriggerListener(
         }
         else
         {
-            _queue = _trigger.QueueName!;
+            _queue = _queueName!;
             await channel.QueueDeclareAsync(_queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
@@ -186,6 +189,9 @@ internal sealed partial class RabbitMQTriggerListener(
             throw new FunctionBindingException($"Message for '{function.Name}' is not a valid {type.Name}: {ex.Message}", ex);
         }
     }
+
+    private static string? Resolve(string? value, Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        value is null ? null : SettingExpression.Resolve(value, configuration);
 
     private static int ReadRetryCount(IReadOnlyBasicProperties properties) =>
         properties.Headers?.TryGetValue(RetryHeader, out var value) == true && value is int count ? count : 0;

@@ -18,15 +18,9 @@ internal sealed partial class TimerTriggerListener(
 {
     private readonly TimerTriggerAttribute _trigger = (TimerTriggerAttribute)function.Trigger;
 
-    /// <summary>A schedule written as <c>%Setting%</c> is read from configuration, as in Azure Functions.</summary>
-    internal static string ResolveSchedule(string schedule, IConfiguration configuration) =>
-        schedule.Length > 2 && schedule[0] == '%' && schedule[^1] == '%'
-            ? configuration[schedule[1..^1]] ?? throw new FunctionIndexingException($"Timer schedule setting '{schedule[1..^1]}' is not configured.")
-            : schedule;
-
     internal static CronExpression ParseSchedule(string schedule, IConfiguration configuration)
     {
-        var resolved = ResolveSchedule(schedule, configuration);
+        var resolved = SettingExpression.Resolve(schedule, configuration);
         try
         {
             return CronExpression.Parse(resolved, CronFormat.IncludeSeconds);

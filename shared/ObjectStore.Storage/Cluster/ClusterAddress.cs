@@ -12,7 +12,7 @@ public static class ClusterAddress
 
         var colon = address.LastIndexOf(':');
         return colon > 0
-            && ushort.TryParse(address.AsSpan(colon + 1), out var port) && port > 0
+            && ushort.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port > 0
             && address[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-');
     }
 }

@@ -3,14 +3,17 @@ using System.Text.Json.Serialization;
 
 namespace ObjectStore.Storage.Cluster;
 
-/// <summary>The fanout exchanges of the control bus, named as in the article.</summary>
+/// <summary>
+/// The fanout exchanges of the control bus, as settings so that several clusters can share one broker;
+/// host.json names them <c>apiServers</c> and <c>dataServers</c>, as in the article.
+/// </summary>
 public static class Exchanges
 {
     /// <summary>Data nodes publish heartbeats here; every Api instance listens.</summary>
-    public const string ApiServers = "apiServers";
+    public const string ApiServers = "%ObjectStore:HeartbeatExchange%";
 
     /// <summary>Api instances publish locate requests here; every data node listens.</summary>
-    public const string DataServers = "dataServers";
+    public const string DataServers = "%ObjectStore:LocateExchange%";
 }
 
 /// <summary>A data node announcing itself: where to reach it and how much room it has.</summary>

@@ -28,7 +28,7 @@ public sealed partial class ObjectLocator(
 
         var request = JsonSerializer.SerializeToUtf8Bytes(new LocateRequest(hash.Hex), ClusterJson.Default.LocateRequest);
         var replies = await bus.RequestAsync(
-            Exchanges.DataServers,
+            options.Value.LocateExchange,
             request,
             received => received.Count >= liveCount || Holders(received, hash).Count() >= enoughHolders,
             options.Value.LocateTimeout,

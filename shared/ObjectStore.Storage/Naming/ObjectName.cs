@@ -109,7 +109,10 @@ public sealed record ObjectName
             }
             else
             {
-                count += Encoding.UTF8.GetBytes(encoded.Slice(i, 1), bytes.AsSpan(count));
+                // A character outside the basic plane is two UTF-16 units: encode them together.
+                var units = char.IsHighSurrogate(c) && i + 1 < encoded.Length && char.IsLowSurrogate(encoded[i + 1]) ? 2 : 1;
+                count += Encoding.UTF8.GetBytes(encoded.Slice(i, units), bytes.AsSpan(count));
+                i += units - 1;
             }
         }
 

@@ -85,6 +85,14 @@ public sealed partial class ObjectService(
                 }
 
                 CheckDigest(digest, hash);
+                var holders = await locator.LocateAsync(hash, enoughHolders: 1, cancellationToken).ConfigureAwait(false);
+                if (holders.Count > 0 && !holders.Contains(node.Address))
+                {
+                    // Another node already holds these bytes: keep one copy, drop the upload.
+                    await dataNodes.TryDeleteTempAsync(node.Address, tempId).ConfigureAwait(false);
+                    return (hash, content.BytesRead);
+                }
+
                 await dataNodes.CommitTempAsync(node.Address, tempId, hash, cancellationToken).ConfigureAwait(false);
                 return (hash, content.BytesRead);
             }

@@ -48,20 +48,22 @@ public sealed partial class LocalVolumeStore
     public async Task<(ContentHash Hash, long Length)> WriteTempAsync(string tempId, Stream body, long? expectedLength, CancellationToken cancellationToken)
     {
         var path = TempPath(tempId);
+
+        // Opened before the clean-up scope: an id already in use fails here and its upload is left alone.
+        await using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+            PreallocationSize = expectedLength ?? 0,
+        });
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var sums = new ArrayBufferWriter<byte>();
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var file = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                Options = FileOptions.Asynchronous,
-                PreallocationSize = expectedLength ?? 0,
-            });
             long length = 0;
             while (true)
             {
@@ -108,6 +110,7 @@ public sealed partial class LocalVolumeStore
         }
         catch
         {
+            await file.DisposeAsync().ConfigureAwait(false);
             TryDelete(path);
             throw;
         }

@@ -1,0 +1,180 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ObjectStore.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// An Api (or several) and data nodes as processes on loopback, on the shared broker and Azurite but with exchanges
+/// and a metadata container of their own, so clusters of different tests never hear each other. Heartbeats are
+/// every second and nodes expire after 3 s so membership tests are quick.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan NodeExpiry = TimeSpan.FromSeconds(3);
+
+    private readonly InfraFixture _infra;
+    private readonly Dictionary<string, string> _common;
+
+    private TestCluster(InfraFixture infra, string directory, IReadOnlyDictionary<string, string>? settings)
+    {
+        _infra = infra;
+        Directory = directory;
+        var id = Path.GetFileName(directory);
+        _common = new Dictionary<string, string>
+        {
+            ["RabbitMQConnection"] = infra.RabbitMQConnection,
+            ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["ObjectStore__HeartbeatExchange"] = $"apiServers-{id}",
+            ["ObjectStore__LocateExchange"] = $"dataServers-{id}",
+            ["ObjectStore__MetadataContainer"] = $"meta-{id}",
+            ["ObjectStore__HeartbeatSchedule"] = "*/1 * * * * *",
+            ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
+            ["ObjectStore__NodeExpiry"] = NodeExpiry.ToString(),
+            ["AzureFunctionsJobHost__id"] = $"it-{id}",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _common[key] = value;
+        }
+    }
+
+    public string Directory { get; }
+
+    public List<AppProcess> Apis { get; } = [];
+
+    public List<AppProcess> Nodes { get; } = [];
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public string HeartbeatExchange => _common["ObjectStore__HeartbeatExchange"];
+
+    public string LocateExchange => _common["ObjectStore__LocateExchange"];
+
+    public static async Task<TestCluster> StartAsync(InfraFixture infra, int dataNodes, int apis = 1, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "objectstore-cluster-" + Guid.NewGuid().ToString("N")[..10]);
+        System.IO.Directory.CreateDirectory(directory);
+        var cluster = new TestCluster(infra, directory, settings);
+        try
+        {
+            var starts = Enumerable.Range(0, apis).Select(_ => cluster.AddApiAsync())
+                .Concat(Enumerable.Range(0, dataNodes).Select(_ => cluster.AddDataNodeAsync()));
+            await Task.WhenAll(starts);
+            cluster.Client = cluster.ClientFor(cluster.Apis[0]);
+            if (dataNodes > 0)
+            {
+                await cluster.WaitForLiveNodesAsync(dataNodes);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public HttpClient ClientFor(AppProcess api) =>
+        new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(api.BaseUrl), Timeout = TimeSpan.FromMinutes(5) };
+
+    public async Task<AppProcess> AddApiAsync()
+    {
+        AppProcess api;
+        lock (Apis)
+        {
+            var environment = new Dictionary<string, string>(_common) { ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}" };
+            api = new AppProcess($"api{Apis.Count + 1}", Repository.AppDll("Api", "ObjectStore.Api"), environment, Directory);
+            Apis.Add(api);
+        }
+
+        await api.StartAsync();
+        return api;
+    }
+
+    public async Task<AppProcess> AddDataNodeAsync()
+    {
+        AppProcess node;
+        lock (Nodes)
+        {
+            var name = $"node{Nodes.Count + 1}";
+            var environment = new Dictionary<string, string>(_common)
+            {
+                ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}",
+                ["STORAGE_ROOT"] = Path.Combine(Directory, name),
+            };
+            node = new AppProcess(name, Repository.AppDll("DataNode", "ObjectStore.DataNode"), environment, Directory);
+            Nodes.Add(node);
+        }
+
+        await node.StartAsync();
+        return node;
+    }
+
+    public string StorageRoot(AppProcess node) => Path.Combine(Directory, node.Name);
+
+    /// <summary>Every file under the data nodes' <c>objects/</c> folders.</summary>
+    public IEnumerable<string> StoredObjectFiles() =>
+        Nodes.SelectMany(n => System.IO.Directory.EnumerateFiles(Path.Combine(StorageRoot(n), "objects")));
+
+    public IEnumerable<string> TempFiles() =>
+        Nodes.SelectMany(n => System.IO.Directory.EnumerateFiles(Path.Combine(StorageRoot(n), "temp")));
+
+    public async Task<IReadOnlyList<string>> LiveNodesAsync(HttpClient? client = null)
+    {
+        using var document = JsonDocument.Parse(await (client ?? Client).GetStringAsync("/nodes"));
+        return document.RootElement.EnumerateArray().Select(n => n.GetProperty("address").GetString()!).ToList();
+    }
+
+    /// <summary>Polls <c>/nodes</c> until it lists exactly these nodes; bounded, so a broken cluster fails rather than hangs.</summary>
+    public async Task WaitForNodesAsync(IEnumerable<AppProcess> expected, TimeSpan? timeout = null, HttpClient? client = null)
+    {
+        var want = expected.Select(n => n.Address).OrderBy(a => a, StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        IReadOnlyList<string> live = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            live = await LiveNodesAsync(client);
+            if (live.OrderBy(a => a, StringComparer.Ordinal).SequenceEqual(want))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"live nodes [{string.Join(", ", live)}], expected [{string.Join(", ", want)}]");
+    }
+
+    public Task WaitForLiveNodesAsync(int count) => WaitForNodesAsync(Nodes.Where(n => n.IsRunning).Take(count));
+
+    public async Task<(int Status, string Body)> PutAsync(string path, HttpContent content)
+    {
+        using var response = await Client.PutAsync(path, content);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<long> PutVersionAsync(string path, byte[] body)
+    {
+        using var response = await Client.PutAsync(path, new ByteArrayContent(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {text}");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.GetProperty("version").GetInt64();
+    }
+
+    public string Logs() => string.Join("\n", Apis.Concat(Nodes).Select(p => $"==== {p.Name}\n{p.Log}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        await Task.WhenAll(Apis.Concat(Nodes).Select(p => p.DisposeAsync().AsTask()));
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

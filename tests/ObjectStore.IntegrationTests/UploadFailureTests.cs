@@ -1,0 +1,110 @@
+using System.Net;
+using System.Security.Cryptography;
+using ObjectStore.IntegrationTests.Infrastructure;
+
+namespace ObjectStore.IntegrationTests;
+
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
+{
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 2);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_upload_leaves_no_object_and_no_temp_file()
+    {
+        var name = $"cut-{Guid.NewGuid():N}";
+        var objectsBefore = _cluster.StoredObjectFiles().ToHashSet();
+        await RawHttp.SendTruncatedAsync(_cluster.Apis[0].Address, $"/objects/{name}", declaredLength: 10 * 1024 * 1024, sent: TestData.Bytes(1024 * 1024, 1));
+
+        await Eventually.TrueAsync(() => !_cluster.TempFiles().Any(), TimeSpan.FromSeconds(15), "temp files removed");
+        Assert.Equal(objectsBefore, _cluster.StoredObjectFiles().ToHashSet());
+        using var get = await _cluster.Client.GetAsync($"/objects/{name}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        using var versions = await _cluster.Client.GetAsync($"/versions/{name}");
+        Assert.Equal(HttpStatusCode.NotFound, versions.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_wrong_digest_is_400_and_nothing_becomes_visible()
+    {
+        var name = $"digest-{Guid.NewGuid():N}";
+        var body = TestData.Bytes(100_000, 11);
+        var wrong = Convert.ToBase64String(SHA256.HashData(TestData.Bytes(100_000, 12)));
+        var objectsBefore = _cluster.StoredObjectFiles().ToHashSet();
+
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/objects/{name}") { Content = new ByteArrayContent(body) };
+        request.Headers.TryAddWithoutValidation("Digest", $"SHA-256={wrong}");
+        using var response = await _cluster.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Digest mismatch", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}")).StatusCode);
+        Assert.Equal(objectsBefore, _cluster.StoredObjectFiles().ToHashSet());
+        Assert.Empty(_cluster.TempFiles());
+    }
+
+    [Theory]
+    [InlineData("MD5=abc")]
+    [InlineData("SHA-256=not-base64!")]
+    [InlineData("SHA-256=AAAA")]
+    public async Task An_unusable_digest_header_is_400(string digest)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/objects/bad-digest-{Guid.NewGuid():N}") { Content = new ByteArrayContent([1, 2, 3]) };
+        request.Headers.TryAddWithoutValidation("Digest", digest);
+        using var response = await _cluster.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Digest", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_right_digest_is_accepted()
+    {
+        var body = TestData.Bytes(70_000, 13);
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/objects/good-digest-{Guid.NewGuid():N}") { Content = new ByteArrayContent(body) };
+        request.Headers.TryAddWithoutValidation("Digest", $"SHA-256={Convert.ToBase64String(SHA256.HashData(body))}");
+        using var response = await _cluster.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Same_bytes_under_two_names_are_stored_once()
+    {
+        var body = TestData.Bytes(1024 * 1024, 21);
+        var before = _cluster.StoredObjectFiles().ToHashSet();
+        await _cluster.PutVersionAsync($"/objects/dedup-a-{Guid.NewGuid():N}", body);
+        var afterFirst = _cluster.StoredObjectFiles().ToHashSet();
+        var bytesAfterFirst = afterFirst.Sum(f => new FileInfo(f).Length);
+
+        await _cluster.PutVersionAsync($"/objects/dedup-b-{Guid.NewGuid():N}", body);
+        // With the digest known up front the body is only verified, never sent to a data node.
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/objects/dedup-c-{Guid.NewGuid():N}") { Content = new ByteArrayContent(body) };
+        request.Headers.TryAddWithoutValidation("Digest", $"SHA-256={Convert.ToBase64String(SHA256.HashData(body))}");
+        Assert.Equal(HttpStatusCode.OK, (await _cluster.Client.SendAsync(request)).StatusCode);
+
+        Assert.Single(afterFirst.Except(before));
+        var afterAll = _cluster.StoredObjectFiles().ToHashSet();
+        Assert.Equal(afterFirst, afterAll);
+        Assert.Equal(bytesAfterFirst, afterAll.Sum(f => new FileInfo(f).Length));
+        Assert.Empty(_cluster.TempFiles());
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class NoDataNodeTests(InfraFixture infra)
+{
+    [Fact]
+    public async Task Put_without_live_data_nodes_is_503_with_a_reason()
+    {
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 0);
+        using var response = await cluster.Client.PutAsync("/objects/test", new ByteArrayContent([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("no data node is alive", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/objects/test")).StatusCode);
+    }
+}
