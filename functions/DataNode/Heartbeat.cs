@@ -8,7 +8,7 @@ using ObjectStore.Storage.Volumes;
 namespace ObjectStore.DataNode;
 
 /// <summary>Announces this node on <c>apiServers</c>. Every node beats for itself, so not a singleton.</summary>
-public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<DataNodeOptions> options, TimeProvider time)
+public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<DataNodeOptions> options, IOptions<Storage.ObjectStoreOptions> storeOptions, TimeProvider time)
 {
     [Function(nameof(Heartbeat))]
     public Task Run(
@@ -16,6 +16,6 @@ public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<
         CancellationToken cancellationToken)
     {
         var beat = new Storage.Cluster.Heartbeat(options.Value.PublicAddress, store.FreeBytes, time.GetUtcNow());
-        return bus.PublishAsync(Exchanges.ApiServers, JsonSerializer.SerializeToUtf8Bytes(beat, ClusterJson.Default.Heartbeat), cancellationToken);
+        return bus.PublishAsync(storeOptions.Value.HeartbeatExchange, JsonSerializer.SerializeToUtf8Bytes(beat, ClusterJson.Default.Heartbeat), cancellationToken);
     }
 }
