@@ -9,16 +9,16 @@ namespace ObjectStore.DataNode;
 public sealed class CheckObject(LocalVolumeStore store)
 {
     [Function(nameof(CheckObject))]
-    public async Task<IResult> Run([HttpTrigger("HEAD", Route = "objects/{hash}")] HttpRequest request, string hash)
+    public async Task<IResult> Run([HttpTrigger("HEAD", Route = "objects/{key}")] HttpRequest request, string key)
     {
-        if (!ContentHash.TryParse(hash, out var contentHash))
+        if (!StoredKey.TryParse(key, out var storedKey))
         {
             return Results.StatusCode(StatusCodes.Status400BadRequest);
         }
 
         try
         {
-            await using var reader = store.OpenRead(contentHash);
+            await using var reader = store.OpenRead(storedKey);
             if (reader is null)
             {
                 return Results.NotFound();

@@ -6,11 +6,11 @@ using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.DataNode;
 
-/// <summary>Removes temp uploads an Api abandoned (crash, lost connection) once they are older than <c>TempMaxAge</c>.</summary>
+/// <summary>Removes temp uploads an Api abandoned (crash, lost connection) once they are older than <c>TempMaxAge</c>, and at start-up those of a previous run.</summary>
 public sealed partial class CleanTemp(LocalVolumeStore store, IOptions<ObjectStoreOptions> options, ILogger<CleanTemp> logger)
 {
     [Function(nameof(CleanTemp))]
-    public void Run([TimerTrigger("%ObjectStore:CleanTempSchedule%", Singleton = false)] TimerInfo timer)
+    public void Run([TimerTrigger("%ObjectStore:CleanTempSchedule%", RunOnStartup = true, Singleton = false)] TimerInfo timer)
     {
         var removed = store.CleanTemp(options.Value.TempMaxAge);
         if (removed > 0)

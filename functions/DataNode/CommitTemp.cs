@@ -9,11 +9,11 @@ namespace ObjectStore.DataNode;
 public sealed class CommitTemp(LocalVolumeStore store)
 {
     [Function(nameof(CommitTemp))]
-    public IResult Run([HttpTrigger("POST", Route = "temp/{id}/commit/{hash}")] HttpRequest request, string id, string hash)
+    public IResult Run([HttpTrigger("POST", Route = "temp/{id}/commit/{key}")] HttpRequest request, string id, string key)
     {
-        if (!LocalVolumeStore.IsValidTempId(id) || !ContentHash.TryParse(hash, out var expected))
+        if (!LocalVolumeStore.IsValidTempId(id) || !StoredKey.TryParse(key, out var expected))
         {
-            return ErrorResults.Error(StatusCodes.Status400BadRequest, "temp id must be 32 hex digits and hash 64 hex digits");
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, "temp id must be 32 hex digits, key a 64-hex-digit hash with an optional .shard");
         }
 
         try

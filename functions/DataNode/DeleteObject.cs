@@ -9,8 +9,8 @@ namespace ObjectStore.DataNode;
 public sealed class DeleteObject(LocalVolumeStore store)
 {
     [Function(nameof(DeleteObject))]
-    public IResult Run([HttpTrigger("DELETE", Route = "objects/{hash}")] HttpRequest request, string hash) =>
-        !ContentHash.TryParse(hash, out var contentHash) ? ErrorResults.Error(StatusCodes.Status400BadRequest, "hash must be 64 hex digits")
-        : store.Delete(contentHash) ? Results.NoContent()
-        : ErrorResults.Error(StatusCodes.Status404NotFound, $"object {contentHash} not stored here");
+    public IResult Run([HttpTrigger("DELETE", Route = "objects/{key}")] HttpRequest request, string key) =>
+        !StoredKey.TryParse(key, out var storedKey) ? ErrorResults.Error(StatusCodes.Status400BadRequest, "key must be a 64-hex-digit hash with an optional .shard")
+        : store.Delete(storedKey) ? Results.NoContent()
+        : ErrorResults.Error(StatusCodes.Status404NotFound, $"object {storedKey} not stored here");
 }

@@ -28,7 +28,10 @@ public sealed class Locate(RabbitMQBus bus, LocalVolumeStore store, IOptions<Dat
             throw new FunctionBindingException("locate request has no reply-to address");
         }
 
-        var reply = new LocateReply(options.Value.PublicAddress, hash.Hex, store.Contains(hash));
+        var shards = Enumerable.Range(0, Math.Clamp(request.Shards, 0, StoredKey.MaxShards))
+            .Where(i => store.Contains(new StoredKey(hash, i)))
+            .ToArray();
+        var reply = new LocateReply(options.Value.PublicAddress, hash.Hex, store.Contains(hash), shards);
         return bus.ReplyAsync(message.ReplyTo, message.CorrelationId, JsonSerializer.SerializeToUtf8Bytes(reply, ClusterJson.Default.LocateReply), cancellationToken);
     }
 }

@@ -12,20 +12,20 @@ namespace ObjectStore.DataNode;
 public sealed class ReadObject(LocalVolumeStore store)
 {
     [Function(nameof(ReadObject))]
-    public async Task<IResult> Run([HttpTrigger("GET", Route = "objects/{hash}")] HttpRequest request, string hash, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger("GET", Route = "objects/{key}")] HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        if (!ContentHash.TryParse(hash, out var contentHash))
+        if (!StoredKey.TryParse(key, out var storedKey))
         {
-            return ErrorResults.Error(StatusCodes.Status400BadRequest, "hash must be 64 hex digits");
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, "key must be a 64-hex-digit hash with an optional .shard");
         }
 
         ObjectReader? reader = null;
         try
         {
-            reader = store.OpenRead(contentHash);
+            reader = store.OpenRead(storedKey);
             if (reader is null)
             {
-                return ErrorResults.Error(StatusCodes.Status404NotFound, $"object {contentHash} not stored here");
+                return ErrorResults.Error(StatusCodes.Status404NotFound, $"object {storedKey} not stored here");
             }
 
             ByteRange? range = null;

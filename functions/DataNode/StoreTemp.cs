@@ -19,8 +19,8 @@ public sealed class StoreTemp(LocalVolumeStore store)
 
         try
         {
-            var (hash, size) = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken);
-            return Results.Json(new TempUploadResult(hash.Hex, size));
+            var written = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken);
+            return Results.Json(new TempUploadResult(written.Hash.Hex, written.Length, written.BlockChecksum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)));
         }
         catch (BodyLengthException ex)
         {

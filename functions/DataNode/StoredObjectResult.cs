@@ -16,7 +16,7 @@ internal sealed class StoredObjectResult(ObjectReader reader, ByteRange? range) 
         response.StatusCode = range is null ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent;
         response.ContentType = "application/octet-stream";
         response.ContentLength = range?.Length ?? reader.Length;
-        response.Headers[HeaderNames.ETag] = $"\"{reader.Hash.Hex}\"";
+        response.Headers[HeaderNames.ETag] = $"\"{reader.Key.FileName}\"";
         if (range is { } r)
         {
             response.Headers[HeaderNames.ContentRange] = r.ToContentRange(reader.Length);

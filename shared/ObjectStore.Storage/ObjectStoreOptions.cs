@@ -17,6 +17,9 @@ public sealed class ObjectStoreOptions
     /// <summary>Fanout exchange for locate requests (Api to data nodes). Default <c>dataServers</c>.</summary>
     public string LocateExchange { get; set; } = "dataServers";
 
+    /// <summary>How long the Api reuses a complete locate answer for reads. Default 30 s; zero turns the cache off.</summary>
+    public TimeSpan LocateCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Blob container for object metadata. Default <c>objectstore-metadata</c>.</summary>
     public string MetadataContainer { get; set; } = "objectstore-metadata";
 
@@ -25,6 +28,30 @@ public sealed class ObjectStoreOptions
 
     /// <summary>Temp uploads older than this are removed by a data node's CleanTemp timer. Default 1 hour.</summary>
     public TimeSpan TempMaxAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Reed–Solomon data shards per stripe. Default 4.</summary>
+    public int DataShards { get; set; } = 4;
+
+    /// <summary>Reed–Solomon parity shards: how many data nodes may be lost without losing an object. Default 2.</summary>
+    public int ParityShards { get; set; } = 2;
+
+    /// <summary>
+    /// Objects up to this size are stored as ParityShards + 1 whole copies instead of coded: same tolerance of lost
+    /// nodes, three parallel round trips instead of six, and the extra disk is small. Default 128 KiB.
+    /// </summary>
+    public long ReplicateUpToBytes { get; set; } = 128 * 1024;
+
+    /// <summary>Durable queue of repair requests, consumed by one Api instance each. Default <c>objectstore-repairs</c>.</summary>
+    public string RepairQueue { get; set; } = "objectstore-repairs";
+
+    /// <summary>A shard missing this long (its node silent) is rebuilt elsewhere by the repair scan. Default 5 minutes.</summary>
+    public TimeSpan RepairGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Ceiling on a data node's scrub reads, bytes per second. Default 32 MiB/s.</summary>
+    public long ScrubBytesPerSecond { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Bytes a data node scrubs per scrub run at most. Default 256 MiB.</summary>
+    public long ScrubBytesPerRun { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Buffer for streaming bodies; memory per transfer is a small constant number of these. Default 256 KiB.</summary>
     public int StreamBufferBytes { get; set; } = 256 * 1024;

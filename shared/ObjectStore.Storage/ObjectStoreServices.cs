@@ -12,11 +12,17 @@ public static class ObjectStoreServices
 {
     public static IServiceCollection AddObjectStoreApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section)).ValidateOnStart();
+        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
+            .Validate(o => o.DataShards >= 1 && o.ParityShards >= 1 && o.DataShards + o.ParityShards <= 255, "ObjectStore: DataShards and ParityShards must be at least 1, together at most 255")
+            .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();
         services.AddSingleton<IMetadataStore, BlobMetadataStore>();
         services.AddSingleton<ObjectService>();
+        services.AddSingleton<ErasureCodecs>();
+        services.AddSingleton<RepairScheduler>();
+        services.AddSingleton<ShardRepairer>();
+        services.AddSingleton<RepairScan>();
         services.AddSingleton<ObjectDownloads>();
         services.AddSingleton(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
         return services;
@@ -24,13 +30,16 @@ public static class ObjectStoreServices
 
     public static IServiceCollection AddObjectStoreDataNode(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section));
+        services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
+            .Validate(o => o.ScrubBytesPerSecond > 0 && o.ScrubBytesPerRun > 0, "ObjectStore: ScrubBytesPerSecond and ScrubBytesPerRun must be positive")
+            .ValidateOnStart();
         services.AddOptions<DataNodeOptions>().Configure(o =>
         {
             o.StorageRoot = configuration["STORAGE_ROOT"] ?? string.Empty;
             o.PublicAddress = configuration["PUBLIC_ADDRESS"] ?? configuration["LISTEN_ADDRESS"] ?? string.Empty;
         }).Validate(o => o.StorageRoot.Length > 0, "STORAGE_ROOT must be set").ValidateOnStart();
         services.AddSingleton<LocalVolumeStore>();
+        services.AddSingleton<VolumeScrubber>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ public sealed class MalformedMessageTests(InfraFixture infra)
     [Fact]
     public async Task Garbage_on_both_exchanges_is_dead_lettered_and_the_cluster_keeps_working()
     {
-        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 2);
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
         var marker = Guid.NewGuid().ToString("N");
         var factory = new ConnectionFactory { Uri = new Uri(infra.RabbitMQConnection) };
         await using var connection = await factory.CreateConnectionAsync();
@@ -26,14 +26,14 @@ public sealed class MalformedMessageTests(InfraFixture infra)
             }
         }
 
-        // Every instance bound to an exchange dead-letters its copy: two nodes for locate, one Api for heartbeats.
+        // Every instance bound to an exchange dead-letters its copy: three nodes for locate, one Api for heartbeats.
         var poisoned = await Eventually.ReturnsAsync(
             async () => await DrainMarkedAsync(channel, ["RecordHeartbeat-poison", "Locate-poison"], marker),
-            found => found.Count(f => f.Queue == "RecordHeartbeat-poison") >= 4 && found.Count(f => f.Queue == "Locate-poison") >= 8,
+            found => found.Count(f => f.Queue == "RecordHeartbeat-poison") >= 4 && found.Count(f => f.Queue == "Locate-poison") >= 12,
             TimeSpan.FromSeconds(20),
             "malformed messages in the poison queues");
         Assert.Equal(4, poisoned.Count(f => f.Queue == "RecordHeartbeat-poison"));
-        Assert.Equal(8, poisoned.Count(f => f.Queue == "Locate-poison"));
+        Assert.Equal(12, poisoned.Count(f => f.Queue == "Locate-poison"));
 
         Assert.All(cluster.Apis.Concat(cluster.Nodes), p => Assert.True(p.IsRunning, $"{p.Name} died"));
         await cluster.WaitForNodesAsync(cluster.Nodes);

@@ -10,14 +10,15 @@ public sealed class NodeMembershipTests(InfraFixture infra)
     [Fact]
     public async Task A_killed_node_leaves_the_live_set_puts_go_on_and_it_returns_when_restarted()
     {
-        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
+        // Four nodes, so that RS(2,1) still finds the three it needs once one is dead.
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 4);
         var victim = cluster.Nodes[1];
         await victim.KillAsync();
 
         // Right after the kill the Api still believes in the node; PUTs must not fail because of it.
         for (var i = 0; i < 10; i++)
         {
-            var body = TestData.Bytes(2000, 500 + i);
+            var body = TestData.Bytes(i % 2 == 0 ? 2000 : 300_000, 500 + i);
             var name = $"after-kill-{i}-{Guid.NewGuid():N}";
             await cluster.PutVersionAsync($"/objects/{name}", body);
             Assert.Equal(body, await cluster.Client.GetByteArrayAsync($"/objects/{name}"));
@@ -37,7 +38,7 @@ public sealed class InfrastructureOutageTests(InfraFixture infra)
     [Fact]
     public async Task After_a_broker_restart_heartbeats_and_locate_recover_by_themselves()
     {
-        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 2);
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
         var name = $"broker-{Guid.NewGuid():N}";
         var body = TestData.Bytes(4096, 41);
         await cluster.PutVersionAsync($"/objects/{name}", body);
@@ -71,7 +72,7 @@ public sealed class InfrastructureOutageTests(InfraFixture infra)
     [Fact]
     public async Task While_azurite_is_down_requests_get_503_and_afterwards_no_half_written_version_exists()
     {
-        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 2);
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
         var name = $"azurite-{Guid.NewGuid():N}";
         var before = TestData.Bytes(3000, 51);
         await cluster.PutVersionAsync($"/objects/{name}", before);

@@ -150,7 +150,7 @@ public sealed class ObjectRoundTripTests(InfraFixture infra) : IAsyncLifetime
             foreach (var file in Directory.EnumerateFiles(_cluster.StorageRoot(node), "*", SearchOption.AllDirectories))
             {
                 var relative = Path.GetRelativePath(_cluster.StorageRoot(node), file);
-                Assert.Matches("^(objects/[0-9a-f]{64}|temp/[0-9a-f]{32})$", relative);
+                Assert.Matches(@"^(objects/[0-9a-f]{64}(\.[0-9]+)?|temp/[0-9a-f]{32})$", relative);
             }
         }
     }
@@ -200,9 +200,11 @@ public sealed class ObjectRoundTripTests(InfraFixture infra) : IAsyncLifetime
         await _cluster.PutVersionAsync($"/objects/{name}", body);
         using var json = JsonDocument.Parse(await _cluster.Client.GetStringAsync($"/locate/{name}"));
         Assert.Equal(TestData.Sha256Hex(body), json.RootElement.GetProperty("hash").GetString());
+        // 5000 bytes is a small object: two whole copies (shard 0) on two distinct nodes.
+        Assert.Equal("replica-2", json.RootElement.GetProperty("layout").GetString());
         var holders = json.RootElement.GetProperty("shards").EnumerateArray().Select(s => s.GetProperty("address").GetString()).ToList();
-        Assert.Single(holders);
-        Assert.Contains(holders[0], _cluster.Nodes.Select(n => n.Address));
+        Assert.Equal(2, holders.Distinct().Count());
+        Assert.All(holders, h => Assert.Contains(h, _cluster.Nodes.Select(n => n.Address)));
 
         using var missing = await _cluster.Client.GetAsync($"/locate/nothing-{Guid.NewGuid():N}");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -10,7 +10,7 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
 {
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 2);
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -86,7 +86,8 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("Digest", $"SHA-256={Convert.ToBase64String(SHA256.HashData(body))}");
         Assert.Equal(HttpStatusCode.OK, (await _cluster.Client.SendAsync(request)).StatusCode);
 
-        Assert.Single(afterFirst.Except(before));
+        // 1 MiB is coded RS(2,1): three shard files, once.
+        Assert.Equal(3, afterFirst.Except(before).Count());
         var afterAll = _cluster.StoredObjectFiles().ToHashSet();
         Assert.Equal(afterFirst, afterAll);
         Assert.Equal(bytesAfterFirst, afterAll.Sum(f => new FileInfo(f).Length));

@@ -10,7 +10,7 @@ public sealed class VersioningTests(InfraFixture infra) : IAsyncLifetime
 {
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 2, apis: 2);
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, apis: 2);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -24,12 +24,17 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
+    /// <summary>Exchanges and queues declared on the current channel.</summary>
     private readonly HashSet<string> _declaredExchanges = new(StringComparer.Ordinal);
     private IChannel? _channel;
 
     /// <summary>Publishes to a fanout exchange, declaring it first so a fresh broker never rejects the publish.</summary>
     public Task PublishAsync(string exchange, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         SendAsync(exchange, routingKey: string.Empty, new BasicProperties(), body, declareExchange: true, cancellationToken);
+
+    /// <summary>Sends to a durable work queue (declared on first use), for a queue-triggered function somewhere to take.</summary>
+    public Task EnqueueAsync(string queue, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        SendAsync(string.Empty, queue, new BasicProperties { Persistent = true }, body, declareExchange: false, cancellationToken, declareQueue: queue);
 
     /// <summary>Answers a request on its reply-to address.</summary>
     public Task ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
@@ -78,7 +83,8 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
         BasicProperties properties,
         ReadOnlyMemory<byte> body,
         bool declareExchange,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? declareQueue = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -87,6 +93,11 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
             if (declareExchange && _declaredExchanges.Add(exchange))
             {
                 await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            if (declareQueue is not null && _declaredExchanges.Add("queue:" + declareQueue))
+            {
+                await channel.QueueDeclareAsync(declareQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);

@@ -19,11 +19,14 @@ public static class Exchanges
 /// <summary>A data node announcing itself: where to reach it and how much room it has.</summary>
 public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt);
 
-/// <summary>Who holds the object with this content hash?</summary>
-public sealed record LocateRequest(string Hash);
+/// <summary>Who holds the object with this content hash, whole or as shards <c>0..Shards-1</c>?</summary>
+public sealed record LocateRequest(string Hash, int Shards = 0);
 
-/// <summary>Every node answers, holder or not, so a miss costs one round trip rather than the full locate timeout.</summary>
-public sealed record LocateReply(string Address, string Hash, bool Found);
+/// <summary>
+/// Every node answers, holder or not, so a miss costs one round trip rather than the full locate timeout.
+/// <see cref="Found"/>: the whole object is here; <see cref="Shards"/>: the shard indices held here.
+/// </summary>
+public sealed record LocateReply(string Address, string Hash, bool Found, int[]? Shards = null);
 
 [JsonSerializable(typeof(Heartbeat))]
 [JsonSerializable(typeof(LocateRequest))]

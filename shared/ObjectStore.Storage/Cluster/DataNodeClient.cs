@@ -7,7 +7,7 @@ using ObjectStore.Storage.Naming;
 namespace ObjectStore.Storage.Cluster;
 
 /// <summary>What a data node computed for an upload it received.</summary>
-public sealed record TempUploadResult(string Hash, long Size);
+public sealed record TempUploadResult(string Hash, long Size, string BlockChecksum);
 
 /// <summary>A data node could not be used for this request; the caller tries another or answers 502/503.</summary>
 public sealed class DataNodeException(string address, string message, Exception? inner = null)
@@ -41,9 +41,9 @@ public sealed class DataNodeClient(HttpClient http)
             ?? throw new DataNodeException(address, "empty upload answer");
     }
 
-    public async Task CommitTempAsync(string address, string tempId, ContentHash hash, CancellationToken cancellationToken)
+    public async Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/temp/{tempId}/commit/{hash.Hex}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/temp/{tempId}/commit/{key.FileName}");
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
     }
@@ -65,9 +65,9 @@ public sealed class DataNodeClient(HttpClient http)
     /// Opens the stored bytes (or a range of them) on a node. Null when the node does not have a good copy; the
     /// response's headers are read, the body is left to stream. The caller disposes the response.
     /// </summary>
-    public async Task<HttpResponseMessage?> OpenReadAsync(string address, ContentHash hash, ByteRange? range, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}/objects/{hash.Hex}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}/objects/{key.FileName}");
         if (range is { } r)
         {
             request.Headers.Range = new RangeHeaderValue(r.First, r.Last);

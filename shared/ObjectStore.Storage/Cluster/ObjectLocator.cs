@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,14 +12,79 @@ namespace ObjectStore.Storage.Cluster;
 /// Unlike the article it does not always wait the full second: a round ends as soon as enough holders have
 /// answered or every live node has, so a miss costs one round trip; the timeout only covers silent nodes.
 /// </summary>
-public sealed partial class ObjectLocator(
-    RabbitMQBus bus,
-    NodeRegistry registry,
-    IOptions<ObjectStoreOptions> options,
-    ILogger<ObjectLocator> logger)
+public sealed partial class ObjectLocator
 {
-    /// <param name="enoughHolders">Stop once this many holders answered; <see cref="int.MaxValue"/> to hear every node.</param>
+    private readonly RabbitMQBus bus;
+    private readonly NodeRegistry registry;
+    private readonly IOptions<ObjectStoreOptions> options;
+    private readonly TimeProvider time;
+    private readonly ILogger<ObjectLocator> logger;
+    private readonly ConcurrentDictionary<(string Hash, int Shards), (DateTimeOffset At, IReadOnlyList<LocateReply> Replies)> _cache = new();
+
+    public ObjectLocator(RabbitMQBus bus, NodeRegistry registry, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<ObjectLocator> logger)
+    {
+        this.bus = bus;
+        this.registry = registry;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        // A dead node's answers must not be served from the cache.
+        registry.NodeExpired += address =>
+        {
+            foreach (var entry in _cache.Where(e => e.Value.Replies.Any(r => r.Address == address)).ToList())
+            {
+                _cache.TryRemove(entry.Key, out _);
+            }
+        };
+    }
+
+    /// <summary>
+    /// Like <see cref="LocateShardsAsync"/>, but reuses a recent complete answer (for <see cref="ObjectStoreOptions.LocateCacheTtl"/>),
+    /// which takes the bus round trip off most reads. Content never moves by itself: an answer goes stale only when a node dies
+    /// (dropped on expiry) or a copy goes bad (the reader calls <see cref="Forget"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<LocateReply>> LocateShardsCachedAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
+    {
+        var key = (hash.Hex, shards);
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(key, out var cached) && now - cached.At < options.Value.LocateCacheTtl)
+        {
+            return cached.Replies;
+        }
+
+        var replies = await LocateShardsAsync(hash, shards, enough, cancellationToken).ConfigureAwait(false);
+        if (enough(replies))
+        {
+            _cache[key] = (now, replies);
+            if (_cache.Count > 100_000)
+            {
+                _cache.Clear();
+            }
+        }
+
+        return replies;
+    }
+
+    public void Forget(ContentHash hash)
+    {
+        foreach (var key in _cache.Keys.Where(k => k.Hash == hash.Hex).ToList())
+        {
+            _cache.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Nodes holding the whole object. <paramref name="enoughHolders"/>: stop once this many answered yes; <see cref="int.MaxValue"/> to hear every node.</summary>
     public async Task<IReadOnlyList<string>> LocateAsync(ContentHash hash, int enoughHolders, CancellationToken cancellationToken)
+    {
+        var replies = await LocateShardsAsync(hash, shards: 0, r => r.Count(x => x.Found) >= enoughHolders, cancellationToken).ConfigureAwait(false);
+        return replies.Where(r => r.Found).Select(r => r.Address).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Every node's answer for a hash: whole copies and shards <c>0..shards-1</c>. Ends when <paramref name="enough"/>
+    /// holds for the answers so far, when every live node has answered, or at the locate timeout.
+    /// </summary>
+    public async Task<IReadOnlyList<LocateReply>> LocateShardsAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
     {
         var liveCount = registry.LiveNodes().Count;
         if (liveCount == 0)
@@ -26,36 +92,36 @@ public sealed partial class ObjectLocator(
             return [];
         }
 
-        var request = JsonSerializer.SerializeToUtf8Bytes(new LocateRequest(hash.Hex), ClusterJson.Default.LocateRequest);
+        var request = JsonSerializer.SerializeToUtf8Bytes(new LocateRequest(hash.Hex, shards), ClusterJson.Default.LocateRequest);
         var replies = await bus.RequestAsync(
             options.Value.LocateExchange,
             request,
-            received => received.Count >= liveCount || Holders(received, hash).Count() >= enoughHolders,
+            received => received.Count >= liveCount || enough(Parse(received, hash)),
             options.Value.LocateTimeout,
             cancellationToken).ConfigureAwait(false);
-        return Holders(replies, hash).Distinct(StringComparer.Ordinal).ToList();
+        return Parse(replies, hash);
     }
 
-    private IEnumerable<string> Holders(IEnumerable<byte[]> replies, ContentHash hash)
+    private List<LocateReply> Parse(IEnumerable<byte[]> replies, ContentHash hash)
     {
+        var parsed = new List<LocateReply>();
         foreach (var body in replies)
         {
-            LocateReply? reply;
             try
             {
-                reply = JsonSerializer.Deserialize(body, ClusterJson.Default.LocateReply);
+                if (JsonSerializer.Deserialize(body, ClusterJson.Default.LocateReply) is { } reply
+                    && reply.Hash == hash.Hex && ClusterAddress.IsValid(reply.Address))
+                {
+                    parsed.Add(reply);
+                }
             }
             catch (JsonException ex)
             {
                 LogMalformedReply(ex.Message);
-                continue;
-            }
-
-            if (reply is { Found: true } && reply.Hash == hash.Hex && !string.IsNullOrEmpty(reply.Address))
-            {
-                yield return reply.Address;
             }
         }
+
+        return parsed;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a malformed locate reply: {Reason}")]

@@ -3,15 +3,16 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ObjectStore.Storage.Metadata;
+using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Storage.Http;
 
 /// <summary>
-/// Writes an object's headers and streams its bytes from a data node's response (none for HEAD). If the node's
-/// stream breaks midway (it found a bad block), the copy throws and the host aborts the connection, so a client
-/// never takes a short or corrupt body for a good one.
+/// Writes an object's headers and streams its bytes from the data nodes (none for HEAD). If the bytes cannot all be
+/// produced intact midway, the copy throws and the host aborts the connection, so a client never takes a short or
+/// corrupt body for a good one.
 /// </summary>
-public sealed class ObjectDownloadResult(ObjectVersion version, ByteRange? range, HttpResponseMessage? source, int bufferSize) : IResult
+public sealed class ObjectDownloadResult(ObjectVersion version, ByteRange? range, IObjectSource? source, int bufferSize) : IResult
 {
     public static void WriteHeaders(HttpResponse response, ObjectVersion version, ByteRange? range)
     {
@@ -30,17 +31,16 @@ public sealed class ObjectDownloadResult(ObjectVersion version, ByteRange? range
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        using var owned = source;
         WriteHeaders(httpContext.Response, version, range);
         if (source is null)
         {
             return;
         }
 
-        // Send headers now; without buffering the body goes out as it arrives.
+        await using var owned = source;
+        // Without buffering the body goes out as it arrives. A source that ends short leaves the response under its
+        // Content-Length, and Kestrel aborts it.
         httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await using var body = await source.Content.ReadAsStreamAsync(httpContext.RequestAborted).ConfigureAwait(false);
-        // A node stream that ends short leaves the response under its Content-Length; Kestrel then aborts it.
-        await body.CopyToAsync(httpContext.Response.Body, bufferSize, httpContext.RequestAborted).ConfigureAwait(false);
+        await source.CopyToAsync(httpContext.Response.Body, bufferSize, httpContext.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -90,14 +90,46 @@ public sealed partial class BlobMetadataStore : IMetadataStore
             return versions;
         }, []);
 
-    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, CancellationToken cancellationToken) =>
+    public async IAsyncEnumerable<ObjectVersion> ScanAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var items = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = "versions/", Traits = BlobTraits.Metadata }, cancellationToken);
+        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            ObjectVersion? next = null;
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                next = FromMetadata(null, enumerator.Current.Metadata);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                yield break;
+            }
+            catch (RequestFailedException ex)
+            {
+                throw new MetadataUnavailableException($"metadata store unavailable: {FirstLine(ex.Message)}", ex);
+            }
+
+            if (!next.Deleted)
+            {
+                yield return next;
+            }
+        }
+    }
+
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken) =>
         GuardAsync<ObjectVersion>(async () =>
         {
             await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
             for (var attempt = 1; attempt <= _options.MaxVersionAttempts; attempt++)
             {
                 var latest = await GetLatestAsync(name, cancellationToken).ConfigureAwait(false);
-                var record = new ObjectVersion(name.Value, (latest?.Version ?? 0) + 1, size, hash, deleted, _time.GetUtcNow());
+                var record = new ObjectVersion(name.Value, (latest?.Version ?? 0) + 1, size, hash, deleted, _time.GetUtcNow(), layout);
                 try
                 {
                     await _container.GetBlobClient(BlobName(name, record.Version)).UploadAsync(
@@ -165,15 +197,18 @@ public sealed partial class BlobMetadataStore : IMetadataStore
         ["hash"] = v.Hash,
         ["deleted"] = v.Deleted ? "true" : "false",
         ["created"] = v.Created.ToString("O", CultureInfo.InvariantCulture),
+        ["layout"] = v.Layout,
     };
 
-    private static ObjectVersion FromMetadata(ObjectName name, IDictionary<string, string> m) => new(
-        name.Value,
+    /// <summary>A scan has no name at hand (names are hashed into keys); repairs need only the content fields.</summary>
+    private static ObjectVersion FromMetadata(ObjectName? name, IDictionary<string, string> m) => new(
+        name?.Value ?? string.Empty,
         long.Parse(m["version"], CultureInfo.InvariantCulture),
         long.Parse(m["size"], CultureInfo.InvariantCulture),
         m["hash"],
         m["deleted"] == "true",
-        DateTimeOffset.Parse(m["created"], CultureInfo.InvariantCulture));
+        DateTimeOffset.Parse(m["created"], CultureInfo.InvariantCulture),
+        m.TryGetValue("layout", out var layout) ? layout : "replica-1");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Version {Version} taken by a concurrent writer (attempt {Attempt})")]
     private partial void LogVersionRace(long version, int attempt);

@@ -13,5 +13,8 @@ public interface IMetadataStore
     Task<IReadOnlyList<ObjectVersion>> ListVersionsAsync(ObjectName name, CancellationToken cancellationToken);
 
     /// <summary>Commits the next version; this write is what makes an object visible.</summary>
-    Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, CancellationToken cancellationToken);
+    Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken);
+
+    /// <summary>Every live (not deleted) content version in the store, for repair scans; order unspecified.</summary>
+    IAsyncEnumerable<ObjectVersion> ScanAsync(CancellationToken cancellationToken);
 }

@@ -19,6 +19,7 @@ public sealed partial class LocalVolumeStore
     private readonly string _temp;
     private readonly string _quarantine;
     private readonly TimeProvider _time;
+    private readonly DateTime _startedAt;
     private readonly ILogger<LocalVolumeStore> _logger;
 
     public LocalVolumeStore(IOptions<DataNodeOptions> options, TimeProvider time, ILogger<LocalVolumeStore> logger)
@@ -35,6 +36,7 @@ public sealed partial class LocalVolumeStore
         _quarantine = Directory.CreateDirectory(Path.Combine(Root, "quarantine")).FullName;
         _time = time;
         _logger = logger;
+        _startedAt = time.GetUtcNow().UtcDateTime;
     }
 
     public string Root { get; }
@@ -45,7 +47,7 @@ public sealed partial class LocalVolumeStore
         id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     /// <summary>Streams a body into a temp file, hashing it on the way; the temp file is removed on any failure.</summary>
-    public async Task<(ContentHash Hash, long Length)> WriteTempAsync(string tempId, Stream body, long? expectedLength, CancellationToken cancellationToken)
+    public async Task<TempWrite> WriteTempAsync(string tempId, Stream body, long? expectedLength, CancellationToken cancellationToken)
     {
         var path = TempPath(tempId);
 
@@ -106,7 +108,7 @@ public sealed partial class LocalVolumeStore
             await file.WriteAsync(sums.WrittenMemory, cancellationToken).ConfigureAwait(false);
             await file.WriteAsync(footer, cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
-            return (ContentHash.FromBytes(hash), length);
+            return new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.WrittenSpan));
         }
         catch
         {
@@ -121,10 +123,11 @@ public sealed partial class LocalVolumeStore
     }
 
     /// <summary>
-    /// Publishes a temp upload under its hash after checking it is the hash the committer computed. When the hash is
-    /// already stored (dedup) the temp file is dropped. Returns false when the temp upload does not exist.
+    /// Publishes a temp upload under its key. A whole object is checked against the hash in its key; a shard's
+    /// content has no hash of its own, so the committer checks the block checksums the upload answered with.
+    /// When the key is already stored (dedup) the temp file is dropped. Returns false when the temp upload does not exist.
     /// </summary>
-    public bool Commit(string tempId, ContentHash expected)
+    public bool Commit(string tempId, StoredKey key)
     {
         var path = TempPath(tempId);
         ObjectFileFormat.Footer? footer;
@@ -138,38 +141,44 @@ public sealed partial class LocalVolumeStore
         }
 
         ContentHash? actual = footer is null ? null : ContentHash.FromBytes(footer.Value.Sha256);
-        if (actual != expected)
+        if (actual is null || (key.Shard is null && actual != key.Hash))
         {
             TryDelete(path);
-            throw new HashMismatchException(expected.Hex, actual?.Hex ?? "unreadable");
+            throw new HashMismatchException(key.Hash.Hex, actual?.Hex ?? "unreadable");
         }
 
-        var target = ObjectPath(expected);
+        var target = ObjectPath(key);
         if (File.Exists(target))
         {
-            TryDelete(path);
-            LogDeduplicated(expected.Hex);
-            return true;
+            // Same key, same bytes by construction (a whole copy is named by its hash, a shard by content and layout),
+            // unless the stored one has rotted: then the fresh upload replaces it.
+            var stored = ReadFooterOrNull(target);
+            if (stored is not null && stored.Value.Sha256.AsSpan().SequenceEqual(footer!.Value.Sha256))
+            {
+                TryDelete(path);
+                LogDeduplicated(key.FileName);
+                return true;
+            }
         }
 
         File.Move(path, target, overwrite: true);
-        LogCommitted(expected.Hex, footer!.Value.Length);
+        LogCommitted(key.FileName, footer!.Value.Length);
         return true;
     }
 
     public bool DeleteTemp(string tempId) => TryDelete(TempPath(tempId));
 
-    public bool Contains(ContentHash hash) => File.Exists(ObjectPath(hash));
+    public bool Contains(StoredKey key) => File.Exists(ObjectPath(key));
 
-    public bool Delete(ContentHash hash) => TryDelete(ObjectPath(hash));
+    public bool Delete(StoredKey key) => TryDelete(ObjectPath(key));
 
     /// <summary>Opens a stored object for verified reading; null when absent. A bad footer quarantines it at once.</summary>
-    public ObjectReader? OpenRead(ContentHash hash)
+    public ObjectReader? OpenRead(StoredKey key)
     {
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            handle = File.OpenHandle(ObjectPath(key), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (FileNotFoundException)
         {
@@ -185,23 +194,23 @@ public sealed partial class LocalVolumeStore
                 : ObjectFileFormat.ReadFooter(footerBytes, fileLength);
             if (footer is null)
             {
-                throw new CorruptObjectException(hash.Hex, "footer is damaged");
+                throw new CorruptObjectException(key.FileName, "footer is damaged");
             }
 
             var sums = new byte[ObjectFileFormat.BlockCount(footer.Value.Length) * ObjectFileFormat.SumSize];
             if (RandomAccess.Read(handle, sums, footer.Value.Length) != sums.Length
                 || ObjectFileFormat.BlockSum(sums) != footer.Value.SumsChecksum
-                || !footer.Value.Sha256.AsSpan().SequenceEqual(Convert.FromHexString(hash.Hex)))
+                || (key.Shard is null && !footer.Value.Sha256.AsSpan().SequenceEqual(Convert.FromHexString(key.Hash.Hex))))
             {
-                throw new CorruptObjectException(hash.Hex, "block checksums are damaged");
+                throw new CorruptObjectException(key.FileName, "block checksums are damaged");
             }
 
-            return new ObjectReader(this, hash, handle, footer.Value.Length, sums);
+            return new ObjectReader(this, key, handle, footer.Value.Length, sums);
         }
         catch (CorruptObjectException)
         {
             handle.Dispose();
-            Quarantine(hash);
+            Quarantine(key);
             throw;
         }
         catch
@@ -212,24 +221,32 @@ public sealed partial class LocalVolumeStore
     }
 
     /// <summary>Moves a bad object aside so locate stops reporting it; kept for inspection rather than deleted.</summary>
-    internal void Quarantine(ContentHash hash)
+    internal void Quarantine(StoredKey key)
     {
-        var source = ObjectPath(hash);
-        var target = Path.Combine(_quarantine, $"{hash.Hex}.{_time.GetUtcNow().ToUnixTimeMilliseconds()}");
+        var source = ObjectPath(key);
+        var target = Path.Combine(_quarantine, $"{key.FileName}.{_time.GetUtcNow().ToUnixTimeMilliseconds()}");
         try
         {
             File.Move(source, target);
-            LogQuarantined(hash.Hex);
+            LogQuarantined(key.FileName);
         }
         catch (FileNotFoundException)
         {
         }
     }
 
-    /// <summary>Removes temp uploads abandoned by a crashed or disconnected Api; returns how many.</summary>
+    /// <summary>
+    /// Removes temp uploads abandoned by a crashed or disconnected Api, and any left from before this process started
+    /// (no upload survives a node restart); returns how many.
+    /// </summary>
     public int CleanTemp(TimeSpan maxAge)
     {
         var oldest = _time.GetUtcNow().UtcDateTime - maxAge;
+        if (_startedAt > oldest)
+        {
+            oldest = _startedAt;
+        }
+
         var removed = 0;
         foreach (var file in new DirectoryInfo(_temp).EnumerateFiles())
         {
@@ -242,12 +259,36 @@ public sealed partial class LocalVolumeStore
         return removed;
     }
 
+    /// <summary>Every stored object and shard on this volume.</summary>
+    public IEnumerable<StoredKey> Keys()
+    {
+        foreach (var file in Directory.EnumerateFiles(_objects))
+        {
+            if (StoredKey.TryParse(Path.GetFileName(file), out var key))
+            {
+                yield return key;
+            }
+        }
+    }
+
     public IEnumerable<string> TempIds() => Directory.EnumerateFiles(_temp).Select(Path.GetFileName)!;
 
     private string TempPath(string tempId) =>
         IsValidTempId(tempId) ? Path.Combine(_temp, tempId) : throw new ArgumentException("temp id must be 32 lower-case hex digits", nameof(tempId));
 
-    private string ObjectPath(ContentHash hash) => Path.Combine(_objects, hash.Hex);
+    private string ObjectPath(StoredKey key) => Path.Combine(_objects, key.FileName);
+
+    private static ObjectFileFormat.Footer? ReadFooterOrNull(string path)
+    {
+        try
+        {
+            return ReadFooter(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private static ObjectFileFormat.Footer? ReadFooter(string path)
     {
@@ -298,12 +339,22 @@ public sealed partial class LocalVolumeStore
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed {Hash} ({Length} bytes)")]
-    private partial void LogCommitted(string hash, long length);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed {Key} ({Length} bytes)")]
+    private partial void LogCommitted(string key, long length);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Hash} already stored; dropped the duplicate upload")]
-    private partial void LogDeduplicated(string hash);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Key} already stored; dropped the duplicate upload")]
+    private partial void LogDeduplicated(string key);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Object {Hash} failed verification and was quarantined")]
-    private partial void LogQuarantined(string hash);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Key} failed verification and was quarantined")]
+    private partial void LogQuarantined(string key);
+}
+
+/// <summary>What a data node computed for an upload: the content's SHA-256, its length, and the XxHash3 of its block checksums.</summary>
+public sealed record TempWrite(ContentHash Hash, long Length, ulong BlockChecksum)
+{
+    public void Deconstruct(out ContentHash hash, out long length)
+    {
+        hash = Hash;
+        length = Length;
+    }
 }

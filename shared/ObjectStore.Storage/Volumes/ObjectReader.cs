@@ -22,16 +22,16 @@ public sealed class ObjectReader : IAsyncDisposable
     private int _pendingStart;
     private int _pendingEnd;
 
-    internal ObjectReader(LocalVolumeStore store, ContentHash hash, SafeFileHandle handle, long length, byte[] sums)
+    internal ObjectReader(LocalVolumeStore store, StoredKey key, SafeFileHandle handle, long length, byte[] sums)
     {
         _store = store;
-        Hash = hash;
+        Key = key;
         _handle = handle;
         Length = length;
         _sums = sums;
     }
 
-    public ContentHash Hash { get; }
+    public StoredKey Key { get; }
 
     public long Length { get; }
 
@@ -101,8 +101,8 @@ public sealed class ObjectReader : IAsyncDisposable
 
     private void Fail(string detail)
     {
-        _store.Quarantine(Hash);
-        throw new CorruptObjectException(Hash.Hex, detail);
+        _store.Quarantine(Key);
+        throw new CorruptObjectException(Key.FileName, detail);
     }
 
     public ValueTask DisposeAsync()

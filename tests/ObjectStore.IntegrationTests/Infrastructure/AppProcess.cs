@@ -31,11 +31,24 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string Log => File.Exists(_logPath) ? File.ReadAllText(_logPath) : string.Empty;
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A free loopback port never handed out before in this run: the OS may offer a just-released port twice.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     public async Task StartAsync()

@@ -6,7 +6,8 @@ namespace ObjectStore.IntegrationTests.Infrastructure;
 /// <summary>
 /// An Api (or several) and data nodes as processes on loopback, on the shared broker and Azurite but with exchanges
 /// and a metadata container of their own, so clusters of different tests never hear each other. Heartbeats are
-/// every second and nodes expire after 3 s so membership tests are quick.
+/// every second and nodes expire after 3 s so membership tests are quick. The default layout is RS(2,1) (small objects:
+/// 2 copies), so that three data nodes make a redundant cluster; tests of RS(4,2) say so.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -31,6 +32,12 @@ public sealed class TestCluster : IAsyncDisposable
             ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
             ["ObjectStore__NodeExpiry"] = NodeExpiry.ToString(),
             ["AzureFunctionsJobHost__id"] = $"it-{id}",
+            ["ObjectStore__DataShards"] = "2",
+            ["ObjectStore__ParityShards"] = "1",
+            ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            ["ObjectStore__RepairScanSchedule"] = "*/2 * * * * *",
+            ["ObjectStore__RepairGracePeriod"] = "00:00:03",
+            ["ObjectStore__ScrubSchedule"] = "*/5 * * * * *",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -112,6 +119,15 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     public string StorageRoot(AppProcess node) => Path.Combine(Directory, node.Name);
+
+    /// <summary>Files under the data nodes' <c>objects/</c> folders holding this content (whole copies or shards).</summary>
+    public IEnumerable<string> FilesOf(byte[] body) => FilesOf(TestData.Sha256Hex(body));
+
+    public IEnumerable<string> FilesOf(string contentHash)
+    {
+        var ids = TestData.StorageIds(contentHash);
+        return StoredObjectFiles().Where(f => ids.Contains(Path.GetFileName(f).Split('.')[0]));
+    }
 
     /// <summary>Every file under the data nodes' <c>objects/</c> folders.</summary>
     public IEnumerable<string> StoredObjectFiles() =>

@@ -14,6 +14,17 @@ public static class TestData
 
     public static string Sha256Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    /// <summary>What data nodes name the files of this content: its hash for whole copies, a hash of hash and layout for shards.</summary>
+    public static IReadOnlySet<string> StorageIds(string contentHash) => new HashSet<string>(StringComparer.Ordinal)
+    {
+        contentHash,
+        StorageId(contentHash, "rs-2-1"),
+        StorageId(contentHash, "rs-4-2"),
+    };
+
+    public static string StorageId(string contentHash, string layout) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes($"{contentHash}/{layout}")));
+
     /// <summary>A non-seekable stream of <paramref name="length"/> pseudo-random bytes; <see cref="Hash"/> is known once read.</summary>
     public sealed class GeneratedStream(long length, int seed) : Stream
     {

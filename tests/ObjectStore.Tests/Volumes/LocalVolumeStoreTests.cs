@@ -38,7 +38,7 @@ public sealed class LocalVolumeStoreTests : IDisposable
         await using var reader = Store.OpenRead(hash);
         Assert.NotNull(reader);
         Assert.Equal(size, reader.Length);
-        Assert.Equal(hash, reader.Hash);
+        Assert.Equal(hash, reader.Key.Hash);
         await reader.StartAsync(new ByteRange(0, reader.Length - 1), CancellationToken.None);
         using var copy = new MemoryStream();
         await reader.CopyToAsync(copy, CancellationToken.None);
@@ -193,6 +193,8 @@ public sealed class LocalVolumeStoreTests : IDisposable
     [Fact]
     public async Task CleanTemp_removes_only_uploads_older_than_the_max_age()
     {
+        // Well after the store started, so only age decides.
+        _volume.Time.Advance(TimeSpan.FromHours(2));
         var stale = TestVolume.NewTempId();
         var fresh = TestVolume.NewTempId();
         await Store.WriteTempAsync(stale, new UploadStream(TestBytes.Random(10)), 10, CancellationToken.None);
@@ -205,6 +207,17 @@ public sealed class LocalVolumeStoreTests : IDisposable
 
         Assert.Equal([fresh], Store.TempIds());
         _volume.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, Store.CleanTemp(TimeSpan.FromHours(1)));
+        Assert.Empty(Store.TempIds());
+    }
+
+    [Fact]
+    public async Task CleanTemp_removes_uploads_left_from_before_the_node_started_whatever_their_age()
+    {
+        var leftover = TestVolume.NewTempId();
+        await Store.WriteTempAsync(leftover, new UploadStream(TestBytes.Random(10)), 10, CancellationToken.None);
+        File.SetLastWriteTimeUtc(_volume.TempFile(leftover), _volume.Time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(5));
+
         Assert.Equal(1, Store.CleanTemp(TimeSpan.FromHours(1)));
         Assert.Empty(Store.TempIds());
     }

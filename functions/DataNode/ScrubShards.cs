@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Options;
+using ObjectStore.Functions;
+using ObjectStore.Storage;
+using ObjectStore.Storage.Volumes;
+
+namespace ObjectStore.DataNode;
+
+/// <summary>Checks stored shards block by block at a bounded rate; each node scrubs its own volume, so not a singleton.</summary>
+public sealed class ScrubShards(VolumeScrubber scrubber, IOptions<ObjectStoreOptions> options)
+{
+    [Function(nameof(ScrubShards))]
+    public Task Run([TimerTrigger("%ObjectStore:ScrubSchedule%", Singleton = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+        scrubber.ScrubAsync(options.Value.ScrubBytesPerSecond, options.Value.ScrubBytesPerRun, cancellationToken);
+}

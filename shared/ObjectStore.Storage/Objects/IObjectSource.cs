@@ -1,0 +1,24 @@
+namespace ObjectStore.Storage.Objects;
+
+/// <summary>Bytes of a version, opened (so that a failure can still become a status code) but not yet sent.</summary>
+public interface IObjectSource : IAsyncDisposable
+{
+    /// <summary>Writes the requested bytes; throws if they cannot all be produced intact, after which the caller cuts the response.</summary>
+    Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken);
+}
+
+/// <summary>A whole copy streamed from one data node.</summary>
+internal sealed class ReplicaSource(HttpResponseMessage response) : IObjectSource
+{
+    public async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await body.CopyToAsync(destination, bufferSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

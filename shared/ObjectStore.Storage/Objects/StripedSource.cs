@@ -1,0 +1,234 @@
+using System.Buffers;
+using ObjectStore.Erasure;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Naming;
+
+namespace ObjectStore.Storage.Objects;
+
+/// <summary>
+/// Reads an erasure-coded version: the data shards when they are all there (no decoding), and when a shard is
+/// missing, corrupt (its node cuts the stream before a bad block) or late, a parity shard from the same stripe on,
+/// decoding each stripe from whichever K shards it has. Only K shard streams are ever open, so the first byte waits
+/// for no more nodes than needed. Every shard that failed is reported so it can be rebuilt.
+/// </summary>
+internal sealed class StripedSource : IObjectSource
+{
+    private static readonly TimeSpan CellTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ObjectLayout _layout;
+    private readonly ContentHash _hash;
+    private readonly long _size;
+    private readonly ByteRange _range;
+    private readonly DataNodeClient _client;
+    private readonly ReedSolomonCodec _codec;
+    private readonly Action<int, string> _reportBadShard;
+    private readonly Dictionary<int, Queue<string>> _holders;
+    private readonly Dictionary<int, Stream> _streams = [];
+    private readonly List<HttpResponseMessage> _responses = [];
+    private readonly HashSet<int> _failed = [];
+
+    private StripedSource(ObjectLayout layout, ContentHash hash, long size, ByteRange range, DataNodeClient client, ReedSolomonCodec codec, Dictionary<int, Queue<string>> holders, Action<int, string> reportBadShard)
+    {
+        _layout = layout;
+        _hash = hash;
+        _size = size;
+        _range = range;
+        _client = client;
+        _codec = codec;
+        _holders = holders;
+        _reportBadShard = reportBadShard;
+    }
+
+    private long FirstStripe => _range.First / _layout.StripeSize;
+
+    private long LastStripe => _range.Last / _layout.StripeSize;
+
+    /// <summary>Opens K shard streams; throws <see cref="StoreUnavailableException"/> when fewer than K shards can be had.</summary>
+    public static async Task<StripedSource> OpenAsync(
+        ObjectLayout layout, ContentHash hash, long size, ByteRange range, IReadOnlyList<LocateReply> replies,
+        DataNodeClient client, ReedSolomonCodec codec, Action<int, string> reportBadShard, CancellationToken cancellationToken)
+    {
+        var holders = Enumerable.Range(0, layout.TotalShards).ToDictionary(
+            i => i,
+            i => new Queue<string>(replies.Where(r => r.Shards?.Contains(i) == true).Select(r => r.Address).Distinct(StringComparer.Ordinal)));
+        foreach (var (index, queue) in holders)
+        {
+            if (queue.Count == 0)
+            {
+                reportBadShard(index, "no live node holds it");
+            }
+        }
+
+        var source = new StripedSource(layout, hash, size, range, client, codec, holders, reportBadShard);
+        if (size == 0)
+        {
+            return source;
+        }
+
+        try
+        {
+            for (var i = 0; i < layout.DataShards; i++)
+            {
+                if (await source.OpenNextAsync(source.FirstStripe, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new StoreUnavailableException(
+                        $"only {source._streams.Count} of the {layout.DataShards} shards needed to read {hash} ({layout}) are available");
+                }
+            }
+
+            return source;
+        }
+        catch
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Opens the lowest-numbered shard not yet open or failed, from <paramref name="stripe"/> to the end of the range; null when none is left.</summary>
+    private async Task<int?> OpenNextAsync(long stripe, CancellationToken cancellationToken)
+    {
+        for (var index = 0; index < _layout.TotalShards; index++)
+        {
+            if (_streams.ContainsKey(index) || _failed.Contains(index))
+            {
+                continue;
+            }
+
+            var shardRange = new ByteRange(stripe * ObjectLayout.CellSize, ((LastStripe + 1) * ObjectLayout.CellSize) - 1);
+            while (_holders[index].TryDequeue(out var address))
+            {
+                var response = await _client.OpenReadAsync(address, new StoredKey(_hash, index), shardRange, cancellationToken).ConfigureAwait(false);
+                if (response is not null)
+                {
+                    _responses.Add(response);
+                    _streams[index] = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                    return index;
+                }
+
+                _reportBadShard(index, $"{address} could not serve it");
+            }
+
+            _failed.Add(index);
+        }
+
+        return null;
+    }
+
+    public Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
+        ReadStripesAsync(
+            async (stripe, shards, present) =>
+            {
+                if (Enumerable.Range(0, _layout.DataShards).Any(i => !present[i]))
+                {
+                    _codec.Reconstruct(shards, present);
+                }
+
+                await WriteStripeAsync(destination, stripe, shards, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Reads every stripe of the range from the open shards and hands it over with which shards are present;
+    /// the cells of absent shards are for the callback to fill (decode) if it needs them.
+    /// </summary>
+    public async Task ReadStripesAsync(Func<long, Memory<byte>[], bool[], Task> onStripe, CancellationToken cancellationToken)
+    {
+        if (_size == 0)
+        {
+            return;
+        }
+
+        var total = _layout.TotalShards;
+        var cells = new byte[total][];
+        for (var i = 0; i < total; i++)
+        {
+            cells[i] = ArrayPool<byte>.Shared.Rent(ObjectLayout.CellSize);
+        }
+
+        try
+        {
+            var shards = cells.Select(c => new Memory<byte>(c, 0, ObjectLayout.CellSize)).ToArray();
+            for (var stripe = FirstStripe; stripe <= LastStripe; stripe++)
+            {
+                var present = await ReadStripeAsync(stripe, shards, cancellationToken).ConfigureAwait(false);
+                await onStripe(stripe, shards, present).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var cell in cells)
+            {
+                ArrayPool<byte>.Shared.Return(cell);
+            }
+        }
+    }
+
+    private async Task<bool[]> ReadStripeAsync(long stripe, Memory<byte>[] shards, CancellationToken cancellationToken)
+    {
+        var present = new bool[_layout.TotalShards];
+        var pending = _streams.Keys.ToList();
+        while (pending.Count > 0)
+        {
+            var reads = pending.Select(index => (Index: index, Read: ReadCellAsync(_streams[index], shards[index], cancellationToken))).ToList();
+            pending.Clear();
+            foreach (var (index, read) in reads)
+            {
+                try
+                {
+                    await read.ConfigureAwait(false);
+                    present[index] = true;
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    _reportBadShard(index, $"stream failed at stripe {stripe}: {ex.Message}");
+                    _streams.Remove(index, out var broken);
+                    await broken!.DisposeAsync().ConfigureAwait(false);
+                    _failed.Add(index);
+
+                    // The other shards' cells of this stripe are already read: only the replacement starts here.
+                    var replacement = await OpenNextAsync(stripe, cancellationToken).ConfigureAwait(false)
+                        ?? throw new IOException($"lost too many shards of {_hash} at stripe {stripe} to go on");
+                    pending.Add(replacement);
+                }
+            }
+        }
+
+        return present;
+    }
+
+    private static async Task ReadCellAsync(Stream stream, Memory<byte> cell, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CellTimeout);
+        await stream.ReadExactlyAsync(cell, timeout.Token).ConfigureAwait(false);
+    }
+
+    private async Task WriteStripeAsync(Stream destination, long stripe, Memory<byte>[] shards, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _layout.DataShards; i++)
+        {
+            var cellStart = (stripe * _layout.StripeSize) + ((long)i * ObjectLayout.CellSize);
+            var from = Math.Max(cellStart, _range.First);
+            var to = Math.Min(Math.Min(cellStart + ObjectLayout.CellSize - 1, _range.Last), _size - 1);
+            if (to >= from)
+            {
+                await destination.WriteAsync(shards[i].Slice((int)(from - cellStart), (int)(to - from + 1)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var stream in _streams.Values)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var response in _responses)
+        {
+            response.Dispose();
+        }
+    }
+}
