@@ -20,6 +20,12 @@ public sealed class ObjectStoreOptions
     /// <summary>How long the Api reuses a complete locate answer for reads. Default 30 s; zero turns the cache off.</summary>
     public TimeSpan LocateCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an Api instance trusts its cached "latest version" of a name if no change broadcast arrives. Default 2 s; zero turns the cache off.</summary>
+    public TimeSpan MetadataCacheTtl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Fanout exchange on which Api instances announce metadata writes to each other. Default <c>apiMetadata</c>.</summary>
+    public string MetadataExchange { get; set; } = "apiMetadata";
+
     /// <summary>Blob container for object metadata. Default <c>objectstore-metadata</c>.</summary>
     public string MetadataContainer { get; set; } = "objectstore-metadata";
 

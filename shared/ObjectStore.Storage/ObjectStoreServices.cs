@@ -17,7 +17,9 @@ public static class ObjectStoreServices
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();
-        services.AddSingleton<IMetadataStore, BlobMetadataStore>();
+        services.AddSingleton<BlobMetadataStore>();
+        services.AddSingleton<CachingMetadataStore>();
+        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
         services.AddSingleton<ObjectService>();
         services.AddSingleton<ErasureCodecs>();
         services.AddSingleton<RepairScheduler>();

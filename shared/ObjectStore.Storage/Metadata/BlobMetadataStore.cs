@@ -184,8 +184,10 @@ public sealed partial class BlobMetadataStore : IMetadataStore
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    internal static string Prefix(ObjectName name) =>
-        $"versions/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Value)))}/";
+    /// <summary>The name as it appears in keys (and in cache broadcasts): the hex SHA-256 of its UTF-8 bytes.</summary>
+    public static string NameKey(ObjectName name) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Value)));
+
+    internal static string Prefix(ObjectName name) => $"versions/{NameKey(name)}/";
 
     internal static string BlobName(ObjectName name, long version) =>
         Prefix(name) + (long.MaxValue - version).ToString("D19", CultureInfo.InvariantCulture);

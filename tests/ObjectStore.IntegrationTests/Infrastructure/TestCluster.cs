@@ -35,6 +35,7 @@ public sealed class TestCluster : IAsyncDisposable
             ["ObjectStore__DataShards"] = "2",
             ["ObjectStore__ParityShards"] = "1",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
             ["ObjectStore__RepairScanSchedule"] = "*/2 * * * * *",
             ["ObjectStore__RepairGracePeriod"] = "00:00:03",
             ["ObjectStore__ScrubSchedule"] = "*/5 * * * * *",

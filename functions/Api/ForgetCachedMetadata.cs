@@ -1,0 +1,11 @@
+using ObjectStore.Functions;
+using ObjectStore.Storage.Metadata;
+
+namespace ObjectStore.Api;
+
+/// <summary>Another Api instance wrote a name: drop this instance's cached latest version of it.</summary>
+public sealed class ForgetCachedMetadata(CachingMetadataStore cache)
+{
+    [Function(nameof(ForgetCachedMetadata))]
+    public void Run([RabbitMQTrigger(Exchange = "%ObjectStore:MetadataExchange%")] MetadataChanged change) => cache.Forget(change);
+}
