@@ -56,7 +56,7 @@ internal sealed class BenchOptions
           --degraded                after the healthy runs, SIGKILL 2 data nodes and repeat GET 1 MiB / large
           --systems a,b,..          subset of objectstore,disk,nginx,azurite
           --scale X                 multiply every run's op and time bound by X (default 1)
-          --warmup S                seconds of steady load on ObjectStore before measuring (quick 15, full 45)
+          --warmup S                seconds of steady load on ObjectStore before measuring (quick 10, full 45)
           --objectstore URL         Api base URL           --expect-nodes N   wait until /nodes lists N nodes
           --nginx URL               nginx base URL (WebDAV PUT + static GET)
           --azurite CONNSTR         Azure Storage connection string (Azurite)

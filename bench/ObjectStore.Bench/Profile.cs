@@ -51,7 +51,7 @@ internal sealed class Profile
                 WarmupSmallOps = 200,
                 WarmupMediumOps = 16,
                 WarmupTime = TimeSpan.FromSeconds(1),
-                ObjectStoreWarmup = TimeSpan.FromSeconds(15),
+                ObjectStoreWarmup = TimeSpan.FromSeconds(10),
                 LargeNote = "--quick: the large object is 64 MiB instead of 256 MiB",
             };
         }

@@ -148,7 +148,11 @@ try
     {
         if (!stored.TryGetValue((target.Name, spec.SizeBytes), out var keys) || keys.Count == 0)
         {
-            log.WriteLine($"[bench] {spec.Workload} {target.Name}: nothing stored to read (every PUT failed); skipped");
+            if (spec.Workload != "warm-up")
+            {
+                log.WriteLine($"[bench] {spec.Workload} {target.Name}: nothing stored to read (every PUT failed); skipped");
+            }
+
             return null;
         }
 
@@ -271,7 +275,7 @@ try
         Record(await MissingRunAsync(target, new RunSpec("GET missing c=1", "GET-missing", 0, "-", 1, profile.Missing.Ops, profile.Missing.Time, target.Name)));
     }
 
-    // Hook for "degraded GET with nodes down": today, with one copy per object, most of these GETs fail (503).
+    // "Degraded GET with nodes down": SIGKILL 2 data nodes, wait until the Api stops listing them, GET again.
     if (options.Degraded)
     {
         var objectStore = targets.FirstOrDefault(t => t.Name == "objectstore");

@@ -137,7 +137,7 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
 
             if (DegradedNote is not null)
             {
-                sb.AppendLine("degraded: " + DegradedNote + ". Without redundancy, objects whose only copy was on a killed node answer 503: counted as failures above.");
+                sb.AppendLine("degraded: " + DegradedNote + ". GETs the store could not serve (e.g. 503: too few copies or shards left) are counted as failures above.");
             }
         }
 

@@ -110,7 +110,7 @@ internal static class Runner
                     {
                         var reason = Reason(ex, hard.IsCancellationRequested);
                         failures.AddOrUpdate(reason, 1, (_, n) => n + 1);
-                        Interlocked.CompareExchange(ref firstError, $"{reason}: {ex.GetType().Name}: {ex.Message}", null);
+                        Interlocked.CompareExchange(ref firstError, ex is OpFailedException ? ex.Message : $"{reason}: {ex.GetType().Name}: {ex.Message}", null);
                     }
                 }
             }

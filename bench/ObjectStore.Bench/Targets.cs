@@ -23,8 +23,10 @@ internal readonly record struct Body(long Size, ReadOnlyMemory<byte> Memory, Fun
 }
 
 /// <summary>A failed operation, with a short reason that is counted per run (e.g. <c>HTTP 503</c>).</summary>
-internal sealed class OpFailedException(string reason) : Exception(reason)
+internal sealed class OpFailedException(string reason, string? detail = null)
+    : Exception(string.IsNullOrEmpty(detail) ? reason : $"{reason}: {detail}")
 {
+    /// <summary>What failures are counted by, e.g. <c>HTTP 503</c>; the message adds the start of the body.</summary>
     public string Reason { get; } = reason;
 }
 
@@ -48,10 +50,10 @@ internal static class HttpOps
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = body.ToHttpContent() };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await DrainAsync(response, cancellationToken).ConfigureAwait(false);
+        var text = await DrainAsync(response, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw new OpFailedException($"HTTP {(int)response.StatusCode}");
+            throw new OpFailedException($"HTTP {(int)response.StatusCode}", text);
         }
     }
 
@@ -61,8 +63,8 @@ internal static class HttpOps
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            await DrainAsync(response, cancellationToken).ConfigureAwait(false);
-            throw new OpFailedException($"HTTP {(int)response.StatusCode}");
+            var text = await DrainAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new OpFailedException($"HTTP {(int)response.StatusCode}", text);
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -73,10 +75,10 @@ internal static class HttpOps
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await DrainAsync(response, cancellationToken).ConfigureAwait(false);
+        var text = await DrainAsync(response, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            throw new OpFailedException($"HTTP {(int)response.StatusCode} (want 404)");
+            throw new OpFailedException($"HTTP {(int)response.StatusCode} (want 404)", text);
         }
     }
 
@@ -99,15 +101,24 @@ internal static class HttpOps
         return total;
     }
 
-    private static async Task DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads a (small) response body to its end; returns its first 300 bytes as text, for failure messages.</summary>
+    private static async Task<string> DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        const int Keep = 300;
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            while (await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+            int kept = 0, read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(kept < Keep ? kept : 0), cancellationToken).ConfigureAwait(false)) > 0)
             {
+                if (kept < Keep)
+                {
+                    kept = Math.Min(Keep, kept + read);
+                }
             }
+
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, kept).ReplaceLineEndings(" ");
         }
         finally
         {

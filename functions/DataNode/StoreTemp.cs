@@ -19,7 +19,8 @@ public sealed class StoreTemp(LocalVolumeStore store)
 
         try
         {
-            var written = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken);
+            var shard = request.Query.TryGetValue("shard", out var flag) && flag == "true";
+            var written = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken, hashContent: !shard);
             return Results.Json(new TempUploadResult(written.Hash.Hex, written.Length, written.BlockChecksum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)));
         }
         catch (BodyLengthException ex)

@@ -20,8 +20,11 @@ public sealed class ObjectStoreOptions
     /// <summary>How long the Api reuses a complete locate answer for reads. Default 30 s; zero turns the cache off.</summary>
     public TimeSpan LocateCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an Api instance trusts its cached "latest version" of a name if no change broadcast arrives. Default 2 s; zero turns the cache off.</summary>
-    public TimeSpan MetadataCacheTtl { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long an Api instance trusts its cached "latest version" of a name if no change broadcast arrives (a lost
+    /// broadcast, the bus down). Default 30 s; zero turns the cache off.
+    /// </summary>
+    public TimeSpan MetadataCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Fanout exchange on which Api instances announce metadata writes to each other. Default <c>apiMetadata</c>.</summary>
     public string MetadataExchange { get; set; } = "apiMetadata";
@@ -53,8 +56,11 @@ public sealed class ObjectStoreOptions
     /// <summary>A shard missing this long (its node silent) is rebuilt elsewhere by the repair scan. Default 5 minutes.</summary>
     public TimeSpan RepairGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Ceiling on a data node's scrub reads, bytes per second. Default 32 MiB/s.</summary>
-    public long ScrubBytesPerSecond { get; set; } = 32L * 1024 * 1024;
+    /// <summary>Ceiling on a data node's scrub reads, bytes per second. Default 4 MiB/s: background work must not crowd out clients.</summary>
+    public long ScrubBytesPerSecond { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Ceiling on the locate rounds a repair scan sends per second (each reaches every node). Default 100.</summary>
+    public int RepairScanLocatesPerSecond { get; set; } = 100;
 
     /// <summary>Bytes a data node scrubs per scrub run at most. Default 256 MiB.</summary>
     public long ScrubBytesPerRun { get; set; } = 256L * 1024 * 1024;

@@ -14,6 +14,7 @@ public static class ObjectStoreServices
     {
         services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
             .Validate(o => o.DataShards >= 1 && o.ParityShards >= 1 && o.DataShards + o.ParityShards <= 255, "ObjectStore: DataShards and ParityShards must be at least 1, together at most 255")
+            .Validate(o => o.RepairScanLocatesPerSecond > 0, "ObjectStore: RepairScanLocatesPerSecond must be positive")
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();

@@ -99,6 +99,13 @@ public sealed class CorruptionTests(InfraFixture infra) : IAsyncLifetime
         }
 
         using var response = await _cluster.Client.GetAsync($"/objects/{name}", HttpCompletionOption.ResponseHeadersRead);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            // Both bad shards failed before the first byte went out (a node's reset can discard what it had sent).
+            Assert.Contains("shards", await response.Content.ReadAsStringAsync());
+            return;
+        }
+
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = new MemoryStream();
         var failure = await Record.ExceptionAsync(async () => await (await response.Content.ReadAsStreamAsync()).CopyToAsync(received));

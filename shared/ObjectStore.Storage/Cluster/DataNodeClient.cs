@@ -32,9 +32,10 @@ public sealed class DataNodeClient(HttpClient http)
         MaxConnectionsPerServer = int.MaxValue,
     };
 
-    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, HttpContent body, CancellationToken cancellationToken)
+    /// <param name="shard">The body is a shard: the node skips the content SHA-256, which only a whole object's commit checks.</param>
+    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, HttpContent body, bool shard, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"http://{address}/temp/{tempId}") { Content = body };
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"http://{address}/temp/{tempId}{(shard ? "?shard=true" : string.Empty)}") { Content = body };
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<TempUploadResult>(cancellationToken).ConfigureAwait(false)

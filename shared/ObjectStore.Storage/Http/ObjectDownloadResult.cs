@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ObjectStore.Storage.Metadata;
+using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Storage.Http;
@@ -41,6 +42,15 @@ public sealed class ObjectDownloadResult(ObjectVersion version, ByteRange? range
         // Without buffering the body goes out as it arrives. A source that ends short leaves the response under its
         // Content-Length, and Kestrel aborts it.
         httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await source.CopyToAsync(httpContext.Response.Body, bufferSize, httpContext.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await source.CopyToAsync(httpContext.Response.Body, bufferSize, httpContext.RequestAborted).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (!httpContext.Response.HasStarted)
+        {
+            // Failed before the first byte: the client can still get an honest status instead of a cut body.
+            httpContext.Response.Headers.Clear();
+            await ErrorResults.WriteAsync(httpContext.Response, StatusCodes.Status503ServiceUnavailable, ex.Message, httpContext.RequestAborted).ConfigureAwait(false);
+        }
     }
 }

@@ -60,7 +60,7 @@ public sealed partial class ObjectService(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var uploads = ShardUploadSet.Start(dataNodes, PickNodes(layout), length, cancellationToken);
+            var uploads = ShardUploadSet.Start(dataNodes, PickNodes(layout), length, layout.IsErasureCoded, cancellationToken);
             try
             {
                 await uploads.WaitUntilStreamingAsync().ConfigureAwait(false);

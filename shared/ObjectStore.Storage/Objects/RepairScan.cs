@@ -26,11 +26,19 @@ public sealed partial class RepairScan(
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var scheduled = 0;
+        var started = time.GetTimestamp();
         await foreach (var version in metadata.ScanAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!seen.Add(version.Hash) || !ContentHash.TryParse(version.Hash, out var hash))
             {
                 continue;
+            }
+
+            // Each locate reaches every node: pace the scan so it never competes with clients for the bus and the nodes.
+            var due = TimeSpan.FromSeconds((double)seen.Count / options.Value.RepairScanLocatesPerSecond) - time.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, time, cancellationToken).ConfigureAwait(false);
             }
 
             var (_, missing) = await repairer.InspectAsync(hash, ObjectLayout.Parse(version.Layout), cancellationToken).ConfigureAwait(false);

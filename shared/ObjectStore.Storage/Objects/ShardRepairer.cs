@@ -88,7 +88,7 @@ public sealed partial class ShardRepairer(
         }
 
         await using var owned = source;
-        var uploads = ShardUploadSet.Start(dataNodes, targets, layout.ShardLength(size), cancellationToken);
+        var uploads = ShardUploadSet.Start(dataNodes, targets, layout.ShardLength(size), shards: true, cancellationToken);
         try
         {
             var codec = codecs.For(layout);
@@ -123,7 +123,7 @@ public sealed partial class ShardRepairer(
                 continue;
             }
 
-            var uploads = ShardUploadSet.Start(dataNodes, targets, size, cancellationToken);
+            var uploads = ShardUploadSet.Start(dataNodes, targets, size, shards: false, cancellationToken);
             var buffer = ArrayPool<byte>.Shared.Rent(ObjectLayout.CellSize);
             try
             {

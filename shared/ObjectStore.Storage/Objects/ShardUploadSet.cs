@@ -31,13 +31,13 @@ internal sealed class ShardUploadSet
     public IReadOnlyList<string> Addresses => _targets.Select(t => t.Address).ToList();
 
     /// <summary>Starts one upload per address; what each becomes is only named at <see cref="CommitAsync"/>, once the content hash is known.</summary>
-    public static ShardUploadSet Start(DataNodeClient client, IReadOnlyList<string> addresses, long? length, CancellationToken cancellationToken)
+    public static ShardUploadSet Start(DataNodeClient client, IReadOnlyList<string> addresses, long? length, bool shards, CancellationToken cancellationToken)
     {
         var set = new ShardUploadSet(client, addresses.Select(a => new Target(a)).ToArray());
         foreach (var target in set._targets)
         {
             var content = new PipeContent(target.Pipe.Reader, length, () => target.Streaming.TrySetResult());
-            target.Upload = client.PutTempAsync(target.Address, target.TempId, content, cancellationToken);
+            target.Upload = client.PutTempAsync(target.Address, target.TempId, content, shards, cancellationToken);
             // If the request fails before reading the pipe (connection refused), nobody would ever complete the reader
             // and the writer would wait forever once the pipe is full.
             _ = target.Upload.ContinueWith(

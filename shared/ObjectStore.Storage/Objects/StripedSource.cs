@@ -14,6 +14,9 @@ namespace ObjectStore.Storage.Objects;
 /// </summary>
 internal sealed class StripedSource : IObjectSource
 {
+    /// <summary>Stripes read per shard stream at once: 8 × 64 KiB, so (K+M) × 512 KiB of buffers per read.</summary>
+    private const int BatchStripes = 8;
+
     private static readonly TimeSpan CellTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ObjectLayout _layout;
@@ -131,7 +134,8 @@ internal sealed class StripedSource : IObjectSource
 
     /// <summary>
     /// Reads every stripe of the range from the open shards and hands it over with which shards are present;
-    /// the cells of absent shards are for the callback to fill (decode) if it needs them.
+    /// the cells of absent shards are for the callback to fill (decode) if it needs them. Shards are read
+    /// <see cref="BatchStripes"/> cells at a time, so the per-read costs are paid per half MiB, not per cell.
     /// </summary>
     public async Task ReadStripesAsync(Func<long, Memory<byte>[], bool[], Task> onStripe, CancellationToken cancellationToken)
     {
@@ -141,31 +145,36 @@ internal sealed class StripedSource : IObjectSource
         }
 
         var total = _layout.TotalShards;
-        var cells = new byte[total][];
+        var buffers = new byte[total][];
         for (var i = 0; i < total; i++)
         {
-            cells[i] = ArrayPool<byte>.Shared.Rent(ObjectLayout.CellSize);
+            buffers[i] = ArrayPool<byte>.Shared.Rent(BatchStripes * ObjectLayout.CellSize);
         }
 
         try
         {
-            var shards = cells.Select(c => new Memory<byte>(c, 0, ObjectLayout.CellSize)).ToArray();
-            for (var stripe = FirstStripe; stripe <= LastStripe; stripe++)
+            for (var first = FirstStripe; first <= LastStripe; first += BatchStripes)
             {
-                var present = await ReadStripeAsync(stripe, shards, cancellationToken).ConfigureAwait(false);
-                await onStripe(stripe, shards, present).ConfigureAwait(false);
+                var count = (int)Math.Min(BatchStripes, LastStripe - first + 1);
+                var batch = buffers.Select(b => new Memory<byte>(b, 0, count * ObjectLayout.CellSize)).ToArray();
+                var present = await ReadBatchAsync(first, batch, cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < count; j++)
+                {
+                    var shards = buffers.Select(b => new Memory<byte>(b, j * ObjectLayout.CellSize, ObjectLayout.CellSize)).ToArray();
+                    await onStripe(first + j, shards, (bool[])present.Clone()).ConfigureAwait(false);
+                }
             }
         }
         finally
         {
-            foreach (var cell in cells)
+            foreach (var buffer in buffers)
             {
-                ArrayPool<byte>.Shared.Return(cell);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
 
-    private async Task<bool[]> ReadStripeAsync(long stripe, Memory<byte>[] shards, CancellationToken cancellationToken)
+    private async Task<bool[]> ReadBatchAsync(long stripe, Memory<byte>[] shards, CancellationToken cancellationToken)
     {
         var present = new bool[_layout.TotalShards];
         var pending = _streams.Keys.ToList();
@@ -187,7 +196,7 @@ internal sealed class StripedSource : IObjectSource
                     await broken!.DisposeAsync().ConfigureAwait(false);
                     _failed.Add(index);
 
-                    // The other shards' cells of this stripe are already read: only the replacement starts here.
+                    // The other shards' cells of this batch are already read: only the replacement starts here.
                     var replacement = await OpenNextAsync(stripe, cancellationToken).ConfigureAwait(false)
                         ?? throw new IOException($"lost too many shards of {_hash} at stripe {stripe} to go on");
                     pending.Add(replacement);

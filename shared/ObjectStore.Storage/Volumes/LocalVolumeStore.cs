@@ -46,8 +46,12 @@ public sealed partial class LocalVolumeStore
     public static bool IsValidTempId(string? id) =>
         id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
-    /// <summary>Streams a body into a temp file, hashing it on the way; the temp file is removed on any failure.</summary>
-    public async Task<TempWrite> WriteTempAsync(string tempId, Stream body, long? expectedLength, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams a body into a temp file, with a checksum per block and, for a whole object, its SHA-256 (a shard has no
+    /// content hash of its own to check, so <paramref name="hashContent"/> false spares the node that work); the temp
+    /// file is removed on any failure.
+    /// </summary>
+    public async Task<TempWrite> WriteTempAsync(string tempId, Stream body, long? expectedLength, CancellationToken cancellationToken, bool hashContent = true)
     {
         var path = TempPath(tempId);
 
@@ -76,7 +80,11 @@ public sealed partial class LocalVolumeStore
                 }
 
                 var chunk = buffer.AsMemory(0, filled);
-                sha.AppendData(chunk.Span);
+                if (hashContent)
+                {
+                    sha.AppendData(chunk.Span);
+                }
+
                 for (var offset = 0; offset < filled; offset += ObjectFileFormat.BlockSize)
                 {
                     var block = chunk.Span.Slice(offset, Math.Min(ObjectFileFormat.BlockSize, filled - offset));
@@ -102,7 +110,7 @@ public sealed partial class LocalVolumeStore
                 throw new BodyLengthException(expected, length);
             }
 
-            var hash = sha.GetHashAndReset();
+            var hash = hashContent ? sha.GetHashAndReset() : new byte[ContentHash.Size];
             var footer = new byte[ObjectFileFormat.FooterSize];
             ObjectFileFormat.WriteFooter(footer, length, hash, sums.WrittenSpan);
             await file.WriteAsync(sums.WrittenMemory, cancellationToken).ConfigureAwait(false);
@@ -153,7 +161,8 @@ public sealed partial class LocalVolumeStore
             // Same key, same bytes by construction (a whole copy is named by its hash, a shard by content and layout),
             // unless the stored one has rotted: then the fresh upload replaces it.
             var stored = ReadFooterOrNull(target);
-            if (stored is not null && stored.Value.Sha256.AsSpan().SequenceEqual(footer!.Value.Sha256))
+            if (stored is not null && stored.Value.SumsChecksum == footer!.Value.SumsChecksum
+                && stored.Value.Sha256.AsSpan().SequenceEqual(footer.Value.Sha256))
             {
                 TryDelete(path);
                 LogDeduplicated(key.FileName);
