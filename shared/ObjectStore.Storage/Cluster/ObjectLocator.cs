@@ -14,20 +14,20 @@ namespace ObjectStore.Storage.Cluster;
 /// </summary>
 public sealed partial class ObjectLocator
 {
-    private readonly RabbitMQBus bus;
-    private readonly NodeRegistry registry;
-    private readonly IOptions<ObjectStoreOptions> options;
-    private readonly TimeProvider time;
-    private readonly ILogger<ObjectLocator> logger;
+    private readonly RabbitMQBus _bus;
+    private readonly NodeRegistry _registry;
+    private readonly IOptions<ObjectStoreOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ObjectLocator> _logger;
     private readonly ConcurrentDictionary<(string Hash, int Shards), (DateTimeOffset At, IReadOnlyList<LocateReply> Replies)> _cache = new();
 
     public ObjectLocator(RabbitMQBus bus, NodeRegistry registry, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<ObjectLocator> logger)
     {
-        this.bus = bus;
-        this.registry = registry;
-        this.options = options;
-        this.time = time;
-        this.logger = logger;
+        _bus = bus;
+        _registry = registry;
+        _options = options;
+        _time = time;
+        _logger = logger;
         // A dead node's answers must not be served from the cache.
         registry.NodeExpired += address =>
         {
@@ -46,8 +46,8 @@ public sealed partial class ObjectLocator
     public async Task<IReadOnlyList<LocateReply>> LocateShardsCachedAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
     {
         var key = (hash.Hex, shards);
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && now - cached.At < options.Value.LocateCacheTtl)
+        var now = _time.GetUtcNow();
+        if (_cache.TryGetValue(key, out var cached) && now - cached.At < _options.Value.LocateCacheTtl)
         {
             return cached.Replies;
         }
@@ -86,18 +86,18 @@ public sealed partial class ObjectLocator
     /// </summary>
     public async Task<IReadOnlyList<LocateReply>> LocateShardsAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
     {
-        var liveCount = registry.LiveNodes().Count;
+        var liveCount = _registry.LiveNodes().Count;
         if (liveCount == 0)
         {
             return [];
         }
 
         var request = JsonSerializer.SerializeToUtf8Bytes(new LocateRequest(hash.Hex, shards), ClusterJson.Default.LocateRequest);
-        var replies = await bus.RequestAsync(
-            options.Value.LocateExchange,
+        var replies = await _bus.RequestAsync(
+            _options.Value.LocateExchange,
             request,
             received => received.Count >= liveCount || enough(Parse(received, hash)),
-            options.Value.LocateTimeout,
+            _options.Value.LocateTimeout,
             cancellationToken).ConfigureAwait(false);
         return Parse(replies, hash);
     }
