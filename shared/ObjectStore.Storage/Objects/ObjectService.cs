@@ -398,38 +398,20 @@ public sealed partial class ObjectService(
         return (ContentHash.FromBytes(sha.GetHashAndReset()), length);
     }
 
-    /// <summary>Reads the client's body, filling <paramref name="buffer"/> unless at its end; a failure to read is the client's.</summary>
+    /// <summary>
+    /// Reads the client's body, filling <paramref name="buffer"/> unless at its end. Any failure, cancellation included
+    /// (the token is the client's connection), is a cut-off body: the client's fault, not the store's.
+    /// </summary>
     private static async Task<int> ReadBodyAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken, bool fill = true)
     {
-        var filled = 0;
         try
         {
-            while (filled < buffer.Length)
-            {
-                var read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                filled += read;
-                if (!fill)
-                {
-                    break;
-                }
-            }
+            return await body.ReadAtLeastAsync(buffer, fill ? buffer.Length : 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             throw new BodyReadException(ex);
         }
-        catch (OperationCanceledException ex)
-        {
-            // The client went away: for the store that is a cut-off body.
-            throw new BodyReadException(ex);
-        }
-
-        return filled;
     }
 
     private static void CheckDigest(ContentHash? digest, ContentHash actual)

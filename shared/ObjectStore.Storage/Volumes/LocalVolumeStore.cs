@@ -73,7 +73,7 @@ public sealed partial class LocalVolumeStore
             long length = 0;
             while (true)
             {
-                var filled = await FillAsync(body, buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
+                var filled = await body.ReadAtLeastAsync(buffer.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 if (filled == 0)
                 {
                     break;
@@ -311,23 +311,6 @@ public sealed partial class LocalVolumeStore
         var footer = new byte[ObjectFileFormat.FooterSize];
         RandomAccess.Read(handle, footer, length - ObjectFileFormat.FooterSize);
         return ObjectFileFormat.ReadFooter(footer, length);
-    }
-
-    private static async Task<int> FillAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
     }
 
     private static bool TryDelete(string path)
