@@ -93,6 +93,24 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
         Assert.Equal(bytesAfterFirst, afterAll.Sum(f => new FileInfo(f).Length));
         Assert.Empty(_cluster.TempFiles());
     }
+
+    [Fact]
+    public async Task Same_bytes_stored_with_a_copy_missing_are_stored_again_rather_than_pointed_at()
+    {
+        var body = TestData.Bytes(5000, 23);
+        await _cluster.PutVersionAsync($"/objects/dedup-lost-a-{Guid.NewGuid():N}", body);
+        var copies = _cluster.FilesOf(body).ToList();
+        Assert.Equal(2, copies.Count);
+        File.Delete(copies[0]);
+
+        var second = $"dedup-lost-b-{Guid.NewGuid():N}";
+        await _cluster.PutVersionAsync($"/objects/{second}", body);
+
+        // Two fresh copies on two random nodes: the node that kept its copy may be one of them (2 in all) or not (3).
+        Assert.InRange(_cluster.FilesOf(body).Count(), 2, 3);
+        using var json = System.Text.Json.JsonDocument.Parse(await _cluster.Client.GetStringAsync($"/locate/{second}"));
+        Assert.InRange(json.RootElement.GetProperty("shards").GetArrayLength(), 2, 3);
+    }
 }
 
 [Collection(ClusterCollection.Name)]

@@ -238,16 +238,19 @@ public sealed partial class ObjectService(
         }
     }
 
-    /// <summary>Enough of these bytes are already stored that a new version can point at them.</summary>
+    /// <summary>
+    /// These bytes are already stored with full redundancy, so a new version can point at them. Content stored with
+    /// less (a copy lost, or written under an older layout) is uploaded again: the nodes that have it drop the duplicate.
+    /// </summary>
     private async Task<bool> IsStoredAsync(ContentHash hash, ObjectLayout layout, CancellationToken cancellationToken)
     {
         if (!layout.IsErasureCoded)
         {
-            return (await locator.LocateAsync(hash, enoughHolders: 1, cancellationToken).ConfigureAwait(false)).Count > 0;
+            return (await locator.LocateAsync(hash, enoughHolders: layout.Copies, cancellationToken).ConfigureAwait(false)).Count >= layout.Copies;
         }
 
         var replies = await locator.LocateShardsAsync(layout.StorageId(hash), layout.TotalShards, r => HeldShards(r).Count >= layout.TotalShards, cancellationToken).ConfigureAwait(false);
-        return HeldShards(replies).Count >= layout.DataShards;
+        return HeldShards(replies).Count >= layout.TotalShards;
     }
 
     private static HashSet<int> HeldShards(IEnumerable<LocateReply> replies) => replies.SelectMany(r => r.Shards ?? []).ToHashSet();
