@@ -30,8 +30,6 @@ public sealed class FunctionDescriptor
 
     public TriggerAttribute Trigger { get; }
 
-    public IReadOnlyList<ParameterInfo> Parameters => _parameters;
-
     /// <summary>
     /// Creates the function's class in a fresh DI scope (as the worker does per invocation), binds the arguments
     /// and awaits the method. <paramref name="bindExtra"/> supplies trigger-specific values (route values, message

@@ -24,8 +24,8 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
-    /// <summary>Exchanges and queues declared on the current channel.</summary>
-    private readonly HashSet<string> _declaredExchanges = new(StringComparer.Ordinal);
+    /// <summary>Exchanges and queues (prefixed <c>queue:</c>) declared on the current channel.</summary>
+    private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
     private IChannel? _channel;
 
     /// <summary>Publishes to a fanout exchange, declaring it first so a fresh broker never rejects the publish.</summary>
@@ -90,12 +90,12 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
         try
         {
             var channel = await GetChannelAsync(cancellationToken).ConfigureAwait(false);
-            if (declareExchange && _declaredExchanges.Add(exchange))
+            if (declareExchange && _declared.Add(exchange))
             {
                 await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            if (declareQueue is not null && _declaredExchanges.Add("queue:" + declareQueue))
+            if (declareQueue is not null && _declared.Add("queue:" + declareQueue))
             {
                 await channel.QueueDeclareAsync(declareQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
@@ -144,7 +144,7 @@ public sealed partial class RabbitMQBus(RabbitMQConnections connections, ILogger
             await _channel.DisposeAsync().ConfigureAwait(false);
         }
 
-        _declaredExchanges.Clear();
+        _declared.Clear();
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += OnReplyAsync;

@@ -36,7 +36,7 @@ public sealed partial class ObjectService(
     public async Task<ObjectVersion> PutAsync(ObjectName name, Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken)
     {
         var layout = LayoutFor(contentLength);
-        _ = PickNodes(layout); // 503 before any of the body is read
+        RequireLiveNodes(layout);
         if (digest is { } known && await IsStoredAsync(known, layout, cancellationToken).ConfigureAwait(false))
         {
             // The client told us the hash and those bytes are already stored: verify the body, send nothing to data nodes.
@@ -80,7 +80,11 @@ public sealed partial class ObjectService(
         }
     }
 
-    private IReadOnlyList<string> PickNodes(ObjectLayout layout)
+    private IReadOnlyList<string> PickNodes(ObjectLayout layout) =>
+        RequireLiveNodes(layout).Select(n => n.Address).OrderBy(_ => Random.Shared.Next()).Take(layout.NodesNeeded).ToList();
+
+    /// <summary>503 before any of the body is read when the layout cannot be honoured.</summary>
+    private IReadOnlyList<DataNodeInfo> RequireLiveNodes(ObjectLayout layout)
     {
         var live = registry.LiveNodes();
         if (live.Count < layout.NodesNeeded)
@@ -90,7 +94,7 @@ public sealed partial class ObjectService(
                 : $"{layout} needs {layout.NodesNeeded} live data nodes, {live.Count} alive; cannot store objects");
         }
 
-        return live.Select(n => n.Address).OrderBy(_ => Random.Shared.Next()).Take(layout.NodesNeeded).ToList();
+        return live;
     }
 
     /// <summary>A small object is read whole (at most <see cref="ObjectStoreOptions.ReplicateUpToBytes"/>), so its hash is known before any node sees it.</summary>
@@ -108,7 +112,8 @@ public sealed partial class ObjectService(
 
             var hash = ContentHash.FromBytes(SHA256.HashData(data.Span));
             CheckDigest(digest, hash);
-            if (await IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false))
+            // With a digest, PutAsync has just asked this very question.
+            if (digest is null && await IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false))
             {
                 return (hash, contentLength);
             }

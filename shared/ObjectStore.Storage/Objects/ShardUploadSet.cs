@@ -28,8 +28,6 @@ internal sealed class ShardUploadSet
         _targets = targets;
     }
 
-    public IReadOnlyList<string> Addresses => _targets.Select(t => t.Address).ToList();
-
     /// <summary>Starts one upload per address; what each becomes is only named at <see cref="CommitAsync"/>, once the content hash is known.</summary>
     public static ShardUploadSet Start(DataNodeClient client, IReadOnlyList<string> addresses, long? length, bool shards, CancellationToken cancellationToken)
     {
