@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Api.Edge;
 using ObjectStore.Functions;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
 
-public sealed class DeleteObject(ObjectService objects)
+public sealed class DeleteObject(ObjectWriter objects)
 {
     [Function(nameof(DeleteObject))]
     public Task<IResult> Run([HttpTrigger("DELETE", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>

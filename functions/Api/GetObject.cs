@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Api.Edge;
 using ObjectStore.Functions;
-using ObjectStore.Storage.Http;
 
 namespace ObjectStore.Api;
 

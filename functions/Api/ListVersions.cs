@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Api.Edge;
 using ObjectStore.Functions;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
 
-public sealed class ListVersions(ObjectService objects)
+public sealed class ListVersions(ObjectReader objects)
 {
     [Function(nameof(ListVersions))]
     public Task<IResult> Run([HttpTrigger("GET", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Api.Edge;
 using ObjectStore.Functions;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
 
-public sealed class LocateObject(ObjectService objects)
+public sealed class LocateObject(ObjectReader objects)
 {
     [Function(nameof(LocateObject))]
     public Task<IResult> Run([HttpTrigger("GET", Route = "locate/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>

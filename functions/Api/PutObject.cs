@@ -1,13 +1,13 @@
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Api.Edge;
 using ObjectStore.Functions;
 using ObjectStore.Functions.Http;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
 
-public sealed class PutObject(ObjectService objects)
+public sealed class PutObject(ObjectWriter objects)
 {
     [Function(nameof(PutObject))]
     public Task<IResult> Run([HttpTrigger("PUT", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using ObjectStore.Functions;
+using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
 
@@ -9,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class CheckObject(LocalVolumeStore store)
 {
     [Function(nameof(CheckObject))]
-    public async Task<IResult> Run([HttpTrigger("HEAD", Route = "objects/{key}")] HttpRequest request, string key)
+    public async Task<IResult> Run([HttpTrigger("HEAD", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key)
     {
         if (!StoredKey.TryParse(key, out var storedKey))
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using ObjectStore.Functions;
 using ObjectStore.Functions.Http;
+using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
 
@@ -9,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class CommitTemp(LocalVolumeStore store)
 {
     [Function(nameof(CommitTemp))]
-    public IResult Run([HttpTrigger("POST", Route = "temp/{id}/commit/{key}")] HttpRequest request, string id, string key)
+    public IResult Run([HttpTrigger("POST", Route = DataNodeProtocol.CommitRoute)] HttpRequest request, string id, string key)
     {
         if (!LocalVolumeStore.IsValidTempId(id) || !StoredKey.TryParse(key, out var expected))
         {
@@ -20,11 +21,11 @@ public sealed class CommitTemp(LocalVolumeStore store)
         {
             return store.Commit(id, expected)
                 ? Results.NoContent()
-                : ErrorResults.Error(StatusCodes.Status404NotFound, $"no temp upload {id}");
+                : ErrorResults.Error(DataNodeProtocol.Status.NotHere, $"no temp upload {id}");
         }
         catch (HashMismatchException ex)
         {
-            return ErrorResults.Error(StatusCodes.Status409Conflict, ex.Message);
+            return ErrorResults.Error(DataNodeProtocol.Status.HashMismatch, ex.Message);
         }
     }
 }

@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ObjectStore.Functions;
 using ObjectStore.Functions.Http;
-using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
+using ObjectReader = ObjectStore.Storage.Volumes.ObjectReader;
 
 namespace ObjectStore.DataNode;
 
@@ -12,7 +14,7 @@ namespace ObjectStore.DataNode;
 public sealed class ReadObject(LocalVolumeStore store)
 {
     [Function(nameof(ReadObject))]
-    public async Task<IResult> Run([HttpTrigger("GET", Route = "objects/{key}")] HttpRequest request, string key, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger("GET", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key, CancellationToken cancellationToken)
     {
         if (!StoredKey.TryParse(key, out var storedKey))
         {

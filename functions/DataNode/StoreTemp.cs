@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class StoreTemp(LocalVolumeStore store)
 {
     [Function(nameof(StoreTemp))]
-    public async Task<IResult> Run([HttpTrigger("PUT", Route = "temp/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger("PUT", Route = DataNodeProtocol.TempRoute)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (!LocalVolumeStore.IsValidTempId(id))
         {
@@ -19,9 +19,9 @@ public sealed class StoreTemp(LocalVolumeStore store)
 
         try
         {
-            var shard = request.Query.TryGetValue("shard", out var flag) && flag == "true";
+            var shard = request.Query.TryGetValue(DataNodeProtocol.ShardQuery, out var flag) && flag == "true";
             var written = await store.WriteTempAsync(id, request.Body, request.ContentLength, cancellationToken, hashContent: !shard);
-            return Results.Json(new TempUploadResult(written.Hash.Hex, written.Length, written.BlockChecksum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)));
+            return Results.Json(new TempUploadResult(written.Hash.Hex, written.Length, DataNodeProtocol.FormatBlockChecksum(written.BlockChecksum)));
         }
         catch (BodyLengthException ex)
         {

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
+using ObjectReader = ObjectStore.Storage.Volumes.ObjectReader;
 
 namespace ObjectStore.DataNode;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ObjectStore.Storage.Cluster;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
@@ -10,6 +9,7 @@ namespace ObjectStore.Storage;
 
 public static class ObjectStoreServices
 {
+    /// <summary>The Api's domain services; the app adds its <see cref="IControlBus"/> and its HTTP edge.</summary>
     public static IServiceCollection AddObjectStoreApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
@@ -18,16 +18,19 @@ public static class ObjectStoreServices
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();
+        services.AddSingleton<IContentLocator>(sp => sp.GetRequiredService<ObjectLocator>());
+        services.AddSingleton<NodePlacement>();
+        services.AddSingleton<StoredContent>();
         services.AddSingleton<BlobMetadataStore>();
         services.AddSingleton<CachingMetadataStore>();
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
-        services.AddSingleton<ObjectService>();
+        services.AddSingleton<ObjectWriter>();
+        services.AddSingleton<Objects.ObjectReader>();
         services.AddSingleton<ErasureCodecs>();
         services.AddSingleton<RepairScheduler>();
         services.AddSingleton<ShardRepairer>();
         services.AddSingleton<RepairScan>();
-        services.AddSingleton<ObjectDownloads>();
-        services.AddSingleton(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
+        services.AddSingleton<IDataNodeClient>(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
         return services;
     }
 

@@ -1,27 +1,18 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Storage.Cluster;
 
-/// <summary>What a data node computed for an upload it received.</summary>
-public sealed record TempUploadResult(string Hash, long Size, string BlockChecksum);
-
-/// <summary>A data node could not be used for this request; the caller tries another or answers 502/503.</summary>
-public sealed class DataNodeException(string address, string message, Exception? inner = null)
-    : Exception($"data node {address}: {message}", inner)
-{
-    public string Address { get; } = address;
-}
-
 /// <summary>
-/// The Api's HTTP client for data nodes: one pooled, keep-alive handler for the process, no proxy (data nodes are
+/// <see cref="IDataNodeClient"/> over HTTP: one pooled, keep-alive handler for the process, no proxy (data nodes are
 /// on the private network, and a developer's http_proxy must not capture loopback), no overall timeout because
 /// bodies stream for as long as they need; callers' cancellation tokens bound each call instead.
 /// </summary>
-public sealed class DataNodeClient(HttpClient http)
+public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
 {
     public static SocketsHttpHandler CreateHandler() => new()
     {
@@ -32,10 +23,9 @@ public sealed class DataNodeClient(HttpClient http)
         MaxConnectionsPerServer = int.MaxValue,
     };
 
-    /// <param name="shard">The body is a shard: the node skips the content SHA-256, which only a whole object's commit checks.</param>
-    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, HttpContent body, bool shard, CancellationToken cancellationToken)
+    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, PipeReader body, long? length, bool shard, Action onStreaming, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"http://{address}/temp/{tempId}{(shard ? "?shard=true" : string.Empty)}") { Content = body };
+        using var request = new HttpRequestMessage(HttpMethod.Put, Url(address, DataNodeProtocol.TempPath(tempId, shard))) { Content = new PipeContent(body, length, onStreaming) };
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<TempUploadResult>(cancellationToken).ConfigureAwait(false)
@@ -44,31 +34,26 @@ public sealed class DataNodeClient(HttpClient http)
 
     public async Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/temp/{tempId}/commit/{key.FileName}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url(address, DataNodeProtocol.CommitPath(tempId, key.FileName)));
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Best effort: a temp upload left behind is removed by the node's CleanTemp timer anyway.</summary>
     public async Task TryDeleteTempAsync(string address, string tempId)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            using var response = await http.DeleteAsync(new Uri($"http://{address}/temp/{tempId}"), timeout.Token).ConfigureAwait(false);
+            using var response = await http.DeleteAsync(Url(address, DataNodeProtocol.TempPath(tempId, shard: false)), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
         }
     }
 
-    /// <summary>
-    /// Opens the stored bytes (or a range of them) on a node. Null when the node does not have a good copy; the
-    /// response's headers are read, the body is left to stream. The caller disposes the response.
-    /// </summary>
-    public async Task<HttpResponseMessage?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
+    public async Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}/objects/{key.FileName}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(address, DataNodeProtocol.ObjectPath(key.FileName)));
         if (range is { } r)
         {
             request.Headers.Range = new RangeHeaderValue(r.First, r.Last);
@@ -86,12 +71,14 @@ public sealed class DataNodeClient(HttpClient http)
 
         if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
         {
-            return response;
+            return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
         }
 
         response.Dispose();
         return null;
     }
+
+    private static Uri Url(string address, string path) => new($"http://{address}/{path}");
 
     private async Task<HttpResponseMessage> SendAsync(string address, HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
@@ -111,6 +98,90 @@ public sealed class DataNodeClient(HttpClient http)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             throw new DataNodeException(address, $"{(int)response.StatusCode} {body}");
+        }
+    }
+
+    /// <summary>A request body fed from a pipe; tells its writer when the node has taken the request.</summary>
+    private sealed class PipeContent(PipeReader reader, long? length, Action onStreaming) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            onStreaming();
+            try
+            {
+                await reader.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await reader.CompleteAsync(ex).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        protected override bool TryComputeLength(out long computed)
+        {
+            computed = length ?? -1;
+            return length.HasValue;
+        }
+    }
+
+    /// <summary>A node's response body that releases the response with it.</summary>
+    private sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) => inner.CopyToAsync(destination, bufferSize, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            response.Dispose();
+            await base.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Cluster;
@@ -12,16 +11,16 @@ namespace ObjectStore.Storage.Cluster;
 /// Unlike the article it does not always wait the full second: a round ends as soon as enough holders have
 /// answered or every live node has, so a miss costs one round trip; the timeout only covers silent nodes.
 /// </summary>
-public sealed partial class ObjectLocator
+public sealed partial class ObjectLocator : IContentLocator
 {
-    private readonly RabbitMQBus _bus;
+    private readonly IControlBus _bus;
     private readonly NodeRegistry _registry;
     private readonly IOptions<ObjectStoreOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ObjectLocator> _logger;
     private readonly ConcurrentDictionary<(string Hash, int Shards), (DateTimeOffset At, IReadOnlyList<LocateReply> Replies)> _cache = new();
 
-    public ObjectLocator(RabbitMQBus bus, NodeRegistry registry, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<ObjectLocator> logger)
+    public ObjectLocator(IControlBus bus, NodeRegistry registry, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<ObjectLocator> logger)
     {
         _bus = bus;
         _registry = registry;
@@ -71,13 +70,6 @@ public sealed partial class ObjectLocator
         {
             _cache.TryRemove(key, out _);
         }
-    }
-
-    /// <summary>Nodes holding the whole object. <paramref name="enoughHolders"/>: stop once this many answered yes; <see cref="int.MaxValue"/> to hear every node.</summary>
-    public async Task<IReadOnlyList<string>> LocateAsync(ContentHash hash, int enoughHolders, CancellationToken cancellationToken)
-    {
-        var replies = await LocateShardsAsync(hash, shards: 0, r => r.Count(x => x.Found) >= enoughHolders, cancellationToken).ConfigureAwait(false);
-        return replies.Where(r => r.Found).Select(r => r.Address).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

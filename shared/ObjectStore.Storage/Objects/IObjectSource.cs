@@ -8,17 +8,10 @@ public interface IObjectSource : IAsyncDisposable
 }
 
 /// <summary>A whole copy streamed from one data node.</summary>
-internal sealed class ReplicaSource(HttpResponseMessage response) : IObjectSource
+internal sealed class ReplicaSource(Stream body) : IObjectSource
 {
-    public async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
-    {
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await body.CopyToAsync(destination, bufferSize, cancellationToken).ConfigureAwait(false);
-    }
+    public Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
+        body.CopyToAsync(destination, bufferSize, cancellationToken);
 
-    public ValueTask DisposeAsync()
-    {
-        response.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => body.DisposeAsync();
 }

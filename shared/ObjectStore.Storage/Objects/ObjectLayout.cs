@@ -19,7 +19,7 @@ namespace ObjectStore.Storage.Objects;
 /// </summary>
 public sealed record ObjectLayout(int DataShards, int ParityShards, int Copies)
 {
-    public const int CellSize = 64 * 1024;
+    public const int CellSize = Cluster.DataNodeProtocol.BlockSize;
 
     public bool IsErasureCoded => ParityShards > 0;
 

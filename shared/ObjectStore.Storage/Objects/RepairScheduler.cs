@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions.RabbitMQ;
+using ObjectStore.Storage.Cluster;
 
 namespace ObjectStore.Storage.Objects;
 
@@ -10,7 +10,7 @@ namespace ObjectStore.Storage.Objects;
 /// Puts repair requests on the durable repair queue, where one Api instance's <c>RepairObject</c> takes each.
 /// Best effort and debounced: a read that found a bad shard must not fail or flood the queue because of it.
 /// </summary>
-public sealed partial class RepairScheduler(RabbitMQBus bus, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<RepairScheduler> logger)
+public sealed partial class RepairScheduler(IControlBus bus, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<RepairScheduler> logger)
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
@@ -34,7 +34,7 @@ public sealed partial class RepairScheduler(RabbitMQBus bus, IOptions<ObjectStor
             await bus.EnqueueAsync(options.Value.RepairQueue, JsonSerializer.SerializeToUtf8Bytes(request), cancellationToken).ConfigureAwait(false);
             LogScheduled(request.Hash, request.Reason);
         }
-        catch (MessageBusUnavailableException ex)
+        catch (ControlBusUnavailableException ex)
         {
             // The periodic scan finds the object again once the bus is back.
             _recent.TryRemove(request.Hash, out _);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ObjectStore.Storage.Cluster;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Objects;
@@ -12,9 +11,9 @@ namespace ObjectStore.Storage.Objects;
 /// present is left alone, so a repeated or concurrent request does no harm beyond a duplicate shard.
 /// </summary>
 public sealed partial class ShardRepairer(
-    ObjectLocator locator,
+    IContentLocator locator,
     NodeRegistry registry,
-    DataNodeClient dataNodes,
+    IDataNodeClient dataNodes,
     ErasureCodecs codecs,
     ILogger<ShardRepairer> logger)
 {
@@ -117,8 +116,8 @@ public sealed partial class ShardRepairer(
     {
         foreach (var holder in replies.Where(r => r.Found).Select(r => r.Address))
         {
-            using var response = await dataNodes.OpenReadAsync(holder, hash, range: null, cancellationToken).ConfigureAwait(false);
-            if (response is null)
+            var opened = await dataNodes.OpenReadAsync(holder, hash, range: null, cancellationToken).ConfigureAwait(false);
+            if (opened is null)
             {
                 continue;
             }
@@ -127,7 +126,7 @@ public sealed partial class ShardRepairer(
             var buffer = ArrayPool<byte>.Shared.Rent(ObjectLayout.CellSize);
             try
             {
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using var body = opened;
                 int read;
                 while ((read = await body.ReadAtLeastAsync(buffer.AsMemory(0, ObjectLayout.CellSize), ObjectLayout.CellSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
                 {

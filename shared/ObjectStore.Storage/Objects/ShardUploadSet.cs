@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
-using System.IO.Hashing;
-using System.Net;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 
@@ -16,26 +12,24 @@ namespace ObjectStore.Storage.Objects;
 /// </summary>
 internal sealed class ShardUploadSet
 {
-    private const int BlockSize = ObjectLayout.CellSize;
     private static readonly PipeOptions PipeOptions = new(pauseWriterThreshold: 512 * 1024, resumeWriterThreshold: 256 * 1024, useSynchronizationContext: false);
 
-    private readonly DataNodeClient _client;
+    private readonly IDataNodeClient _client;
     private readonly Target[] _targets;
 
-    private ShardUploadSet(DataNodeClient client, Target[] targets)
+    private ShardUploadSet(IDataNodeClient client, Target[] targets)
     {
         _client = client;
         _targets = targets;
     }
 
     /// <summary>Starts one upload per address; what each becomes is only named at <see cref="CommitAsync"/>, once the content hash is known.</summary>
-    public static ShardUploadSet Start(DataNodeClient client, IReadOnlyList<string> addresses, long? length, bool shards, CancellationToken cancellationToken)
+    public static ShardUploadSet Start(IDataNodeClient client, IReadOnlyList<string> addresses, long? length, bool shards, CancellationToken cancellationToken)
     {
         var set = new ShardUploadSet(client, addresses.Select(a => new Target(a)).ToArray());
         foreach (var target in set._targets)
         {
-            var content = new PipeContent(target.Pipe.Reader, length, () => target.Streaming.TrySetResult());
-            target.Upload = client.PutTempAsync(target.Address, target.TempId, content, shards, cancellationToken);
+            target.Upload = client.PutTempAsync(target.Address, target.TempId, target.Pipe.Reader, length, shards, () => target.Streaming.TrySetResult(), cancellationToken);
             // If the request fails before reading the pipe (connection refused), nobody would ever complete the reader
             // and the writer would wait forever once the pipe is full.
             _ = target.Upload.ContinueWith(
@@ -69,14 +63,7 @@ internal sealed class ShardUploadSet
     public async ValueTask WriteAsync(int index, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var target = _targets[index];
-        for (var offset = 0; offset < data.Length; offset += BlockSize)
-        {
-            var block = data.Span.Slice(offset, Math.Min(BlockSize, data.Length - offset));
-            BitConverter.TryWriteBytes(target.Sums.GetSpan(sizeof(ulong)), XxHash3.HashToUInt64(block));
-            target.Sums.Advance(sizeof(ulong));
-        }
-
-        target.Length += data.Length;
+        target.Sums.Append(data.Span);
         FlushResult flush;
         try
         {
@@ -114,10 +101,10 @@ internal sealed class ShardUploadSet
                 throw new DataNodeException(target.Address, ex.Message, ex);
             }
 
-            var expected = XxHash3.HashToUInt64(target.Sums.WrittenSpan).ToString("x16", CultureInfo.InvariantCulture);
-            if (result.Size != target.Length || result.BlockChecksum != expected)
+            var expected = target.Sums.ToString();
+            if (result.Size != target.Sums.Length || result.BlockChecksum != expected)
             {
-                throw new DataNodeException(target.Address, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {target.Length} with {expected}");
+                throw new DataNodeException(target.Address, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {target.Sums.Length} with {expected}");
             }
         }
     }
@@ -159,37 +146,8 @@ internal sealed class ShardUploadSet
 
         public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ArrayBufferWriter<byte> Sums { get; } = new();
-
-        public long Length { get; set; }
+        public DataNodeProtocol.BlockChecksums Sums { get; } = new();
 
         public Task<TempUploadResult>? Upload { get; set; }
-    }
-
-    private sealed class PipeContent(PipeReader reader, long? length, Action onStreaming) : HttpContent
-    {
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            onStreaming();
-            try
-            {
-                await reader.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-                await reader.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await reader.CompleteAsync(ex).ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        protected override bool TryComputeLength(out long computed)
-        {
-            computed = length ?? -1;
-            return length.HasValue;
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using ObjectStore.Erasure;
 using ObjectStore.Storage.Cluster;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Objects;
@@ -23,15 +22,14 @@ internal sealed class StripedSource : IObjectSource
     private readonly ContentHash _hash;
     private readonly long _size;
     private readonly ByteRange _range;
-    private readonly DataNodeClient _client;
+    private readonly IDataNodeClient _client;
     private readonly ReedSolomonCodec _codec;
     private readonly Action<int, string> _reportBadShard;
     private readonly Dictionary<int, Queue<string>> _holders;
     private readonly Dictionary<int, Stream> _streams = [];
-    private readonly List<HttpResponseMessage> _responses = [];
     private readonly HashSet<int> _failed = [];
 
-    private StripedSource(ObjectLayout layout, ContentHash hash, long size, ByteRange range, DataNodeClient client, ReedSolomonCodec codec, Dictionary<int, Queue<string>> holders, Action<int, string> reportBadShard)
+    private StripedSource(ObjectLayout layout, ContentHash hash, long size, ByteRange range, IDataNodeClient client, ReedSolomonCodec codec, Dictionary<int, Queue<string>> holders, Action<int, string> reportBadShard)
     {
         _layout = layout;
         _hash = hash;
@@ -50,7 +48,7 @@ internal sealed class StripedSource : IObjectSource
     /// <summary>Opens K shard streams; throws <see cref="StoreUnavailableException"/> when fewer than K shards can be had.</summary>
     public static async Task<StripedSource> OpenAsync(
         ObjectLayout layout, ContentHash hash, long size, ByteRange range, IReadOnlyList<LocateReply> replies,
-        DataNodeClient client, ReedSolomonCodec codec, Action<int, string> reportBadShard, CancellationToken cancellationToken)
+        IDataNodeClient client, ReedSolomonCodec codec, Action<int, string> reportBadShard, CancellationToken cancellationToken)
     {
         var holders = Enumerable.Range(0, layout.TotalShards).ToDictionary(
             i => i,
@@ -102,11 +100,10 @@ internal sealed class StripedSource : IObjectSource
             var shardRange = new ByteRange(stripe * ObjectLayout.CellSize, ((LastStripe + 1) * ObjectLayout.CellSize) - 1);
             while (_holders[index].TryDequeue(out var address))
             {
-                var response = await _client.OpenReadAsync(address, new StoredKey(_hash, index), shardRange, cancellationToken).ConfigureAwait(false);
-                if (response is not null)
+                var stream = await _client.OpenReadAsync(address, new StoredKey(_hash, index), shardRange, cancellationToken).ConfigureAwait(false);
+                if (stream is not null)
                 {
-                    _responses.Add(response);
-                    _streams[index] = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                    _streams[index] = stream;
                     return index;
                 }
 
@@ -233,11 +230,6 @@ internal sealed class StripedSource : IObjectSource
         foreach (var stream in _streams.Values)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-        }
-
-        foreach (var response in _responses)
-        {
-            response.Dispose();
         }
     }
 }

@@ -12,14 +12,14 @@ namespace ObjectStore.Storage.Volumes;
 /// </summary>
 internal static class ObjectFileFormat
 {
-    public const int BlockSize = 64 * 1024;
+    public const int BlockSize = Cluster.DataNodeProtocol.BlockSize;
     public const int SumSize = sizeof(ulong);
     public const int FooterSize = 64;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("OSOBJv1\0");
 
     public static long BlockCount(long length) => (length + BlockSize - 1) / BlockSize;
 
-    public static ulong BlockSum(ReadOnlySpan<byte> block) => XxHash3.HashToUInt64(block);
+    public static ulong BlockSum(ReadOnlySpan<byte> block) => Cluster.DataNodeProtocol.BlockSum(block);
 
     public static void WriteFooter(Span<byte> footer, long length, ReadOnlySpan<byte> sha256, ReadOnlySpan<byte> sums)
     {

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
-using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Volumes;

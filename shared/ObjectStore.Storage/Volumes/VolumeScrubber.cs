@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Volumes;

@@ -1,4 +1,4 @@
-using ObjectStore.Storage.Http;
+using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Tests.Http;
 

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Security.Cryptography;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
 using ObjectStore.Tests.Support;
 

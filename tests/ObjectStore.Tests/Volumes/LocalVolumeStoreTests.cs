@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
 using ObjectStore.Tests.Support;
 

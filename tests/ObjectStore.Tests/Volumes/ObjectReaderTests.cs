@@ -1,7 +1,8 @@
-using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 using ObjectStore.Storage.Volumes;
 using ObjectStore.Tests.Support;
+using ObjectReader = ObjectStore.Storage.Volumes.ObjectReader;
 
 namespace ObjectStore.Tests.Volumes;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ObjectStore.Storage.Http;
+namespace ObjectStore.Storage.Objects;
 
 /// <summary>An inclusive byte range resolved against an object length.</summary>
 public readonly record struct ByteRange(long First, long Last)

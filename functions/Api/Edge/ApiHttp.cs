@@ -9,7 +9,7 @@ using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
 
-namespace ObjectStore.Storage.Http;
+namespace ObjectStore.Api.Edge;
 
 /// <summary>The Api's HTTP edge: takes the object name from the request, and maps every domain error to a status in one place.</summary>
 public static class ApiHttp
@@ -39,7 +39,7 @@ public static class ApiHttp
     {
         ObjectNotFoundException => StatusCodes.Status404NotFound,
         InvalidObjectRequestException => StatusCodes.Status400BadRequest,
-        StoreUnavailableException or MetadataUnavailableException or MessageBusUnavailableException => StatusCodes.Status503ServiceUnavailable,
+        StoreUnavailableException or MetadataUnavailableException or MessageBusUnavailableException or ControlBusUnavailableException => StatusCodes.Status503ServiceUnavailable,
         DataNodeException => StatusCodes.Status502BadGateway,
         _ => null,
     };

@@ -2,13 +2,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ObjectStore.Functions.Http;
+using ObjectStore.Storage;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
 
-namespace ObjectStore.Storage.Http;
+namespace ObjectStore.Api.Edge;
 
-/// <summary>GET and HEAD of an object: version, range, then the bytes (GET only). Metadata answers HEAD alone.</summary>
-public sealed class ObjectDownloads(ObjectService objects, IOptions<ObjectStoreOptions> options)
+/// <summary>GET and HEAD of an object: version, range (RFC 9110 single ranges, see <see cref="ByteRange.TryParse"/>), then the bytes (GET only). Metadata answers HEAD alone.</summary>
+public sealed class ObjectDownloads(ObjectReader objects, IOptions<ObjectStoreOptions> options)
 {
     public async Task<IResult> PrepareAsync(HttpRequest request, ObjectName name, bool headOnly, CancellationToken cancellationToken)
     {

@@ -2,11 +2,11 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using ObjectStore.Storage.Metadata;
 using ObjectStore.Functions.Http;
+using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Objects;
 
-namespace ObjectStore.Storage.Http;
+namespace ObjectStore.Api.Edge;
 
 /// <summary>
 /// Writes an object's headers and streams its bytes from the data nodes (none for HEAD). If the bytes cannot all be

@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Objects;
+
+namespace ObjectStore.Tests.Objects.Fakes;
+
+/// <summary>Records what is put on queues (repair requests); fanout requests get no replies.</summary>
+internal sealed class FakeControlBus : IControlBus
+{
+    public ConcurrentQueue<(string Queue, byte[] Body)> Enqueued { get; } = new();
+
+    public IEnumerable<RepairRequest> Repairs => Enqueued.Select(e => JsonSerializer.Deserialize<RepairRequest>(e.Body)!);
+
+    public Task<IReadOnlyList<byte[]>> RequestAsync(string exchange, ReadOnlyMemory<byte> body, Func<IReadOnlyList<byte[]>, bool> isComplete, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task EnqueueAsync(string queue, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        Enqueued.Enqueue((queue, body.ToArray()));
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+
+namespace ObjectStore.Tests.Objects.Fakes;
+
+/// <summary>One data node of <see cref="FakeDataNodes"/>: what it holds, and how it misbehaves.</summary>
+internal sealed class FakeDataNode(string address)
+{
+    public string Address { get; } = address;
+
+    /// <summary>Refuses connections, as a node that died but has not expired yet.</summary>
+    public bool Refuses { get; set; }
+
+    /// <summary>Takes an upload, then its connection drops after this many body bytes (the process died mid-stream).</summary>
+    public long? DiesAfterBytes { get; set; }
+
+    /// <summary>Stores a different byte than it was sent (a bad disk or memory): its block checksum answer gives it away.</summary>
+    public bool CorruptsUploads { get; set; }
+
+    /// <summary>Reads of its stored bytes stop with an I/O error after this many bytes (a bad block found midway).</summary>
+    public long? CutsReadsAfterBytes { get; set; }
+
+    /// <summary>Finds every stored file bad when asked to read it: quarantines it (locate stops reporting it) and serves nothing.</summary>
+    public bool QuarantinesOnRead { get; set; }
+
+    /// <summary>Answers nothing at all: no locate reply, no reads, no uploads.</summary>
+    public bool Dead { get; set; }
+
+    public ConcurrentDictionary<string, byte[]> Temp { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, byte[]> Objects { get; } = new(StringComparer.Ordinal);
+
+    public int UploadsStarted;
+}

@@ -1,0 +1,225 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using ObjectStore.Storage;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
+
+namespace ObjectStore.Tests.Objects.Fakes;
+
+/// <summary>
+/// In-memory data nodes behind the Api's <see cref="IDataNodeClient"/> and <see cref="IContentLocator"/>, with a
+/// <see cref="NodeRegistry"/> that hears their heartbeats. Each node can be told to refuse, die mid-stream or corrupt.
+/// </summary>
+internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
+{
+    private readonly Dictionary<string, FakeDataNode> _nodes = new(StringComparer.Ordinal);
+
+    public FakeDataNodes(ObjectStoreOptions options, int count)
+    {
+        Options = options;
+        Registry = new NodeRegistry(Time, Microsoft.Extensions.Options.Options.Create(options), NullLogger<NodeRegistry>.Instance);
+        for (var i = 1; i <= count; i++)
+        {
+            Add($"10.0.0.{i}:7081");
+        }
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public ObjectStoreOptions Options { get; }
+
+    public NodeRegistry Registry { get; }
+
+    public IReadOnlyCollection<FakeDataNode> All => _nodes.Values;
+
+    public FakeDataNode this[string address] => _nodes[address];
+
+    public int Locates { get; private set; }
+
+    public FakeDataNode Add(string address, long freeBytes = 1L << 40)
+    {
+        var node = new FakeDataNode(address);
+        _nodes[address] = node;
+        Beat(node, freeBytes);
+        return node;
+    }
+
+    public void Beat(FakeDataNode node, long freeBytes = 1L << 40) => Registry.Record(new Heartbeat(node.Address, freeBytes, Time.GetUtcNow()));
+
+    /// <summary>Every committed file, as (node, key).</summary>
+    public IEnumerable<(string Node, string Key)> StoredFiles() => _nodes.Values.SelectMany(n => n.Objects.Keys.Select(k => (n.Address, k)));
+
+    public IEnumerable<string> TempFiles() => _nodes.Values.SelectMany(n => n.Temp.Keys);
+
+    public async Task<TempUploadResult> PutTempAsync(string address, string tempId, PipeReader body, long? length, bool shard, Action onStreaming, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        Interlocked.Increment(ref node.UploadsStarted);
+        if (node.Refuses || node.Dead)
+        {
+            var refused = new DataNodeException(address, "connection refused");
+            await body.CompleteAsync(refused);
+            throw refused;
+        }
+
+        onStreaming();
+        var received = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await body.ReadAsync(cancellationToken);
+                foreach (var segment in result.Buffer)
+                {
+                    received.Write(segment.Span);
+                }
+
+                body.AdvanceTo(result.Buffer.End);
+                if (node.DiesAfterBytes is { } limit && received.Length >= limit)
+                {
+                    throw new DataNodeException(address, "connection reset (the node died)");
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await body.CompleteAsync();
+        }
+        catch (Exception ex)
+        {
+            await body.CompleteAsync(ex);
+            throw ex as DataNodeException ?? new DataNodeException(address, ex.Message, ex);
+        }
+
+        var bytes = received.ToArray();
+        if (length is { } expected && expected != bytes.Length)
+        {
+            throw new DataNodeException(address, $"400 body has {bytes.Length} bytes, expected {expected}");
+        }
+
+        if (node.CorruptsUploads && bytes.Length > 0)
+        {
+            bytes[bytes.Length / 2] ^= 0x40;
+        }
+
+        node.Temp[tempId] = bytes;
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(bytes);
+        return new TempUploadResult(shard ? new string('0', 64) : Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, sums.ToString());
+    }
+
+    public Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        if (node.Refuses || node.Dead)
+        {
+            throw new DataNodeException(address, "connection refused");
+        }
+
+        if (!node.Temp.TryRemove(tempId, out var bytes))
+        {
+            throw new DataNodeException(address, $"{DataNodeProtocol.Status.NotHere} no temp upload {tempId}");
+        }
+
+        if (key.Shard is null && Convert.ToHexStringLower(SHA256.HashData(bytes)) != key.Hash.Hex)
+        {
+            throw new DataNodeException(address, $"{DataNodeProtocol.Status.HashMismatch} content is not {key.Hash.Hex}");
+        }
+
+        node.Objects[key.FileName] = bytes;
+        return Task.CompletedTask;
+    }
+
+    public Task TryDeleteTempAsync(string address, string tempId)
+    {
+        _nodes[address].Temp.TryRemove(tempId, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        if (node.QuarantinesOnRead)
+        {
+            node.Objects.TryRemove(key.FileName, out _);
+        }
+
+        if (node.Dead || node.Refuses || !node.Objects.TryGetValue(key.FileName, out var bytes))
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+
+        var r = range ?? new ByteRange(0, bytes.Length - 1);
+        var slice = bytes.AsMemory((int)r.First, (int)Math.Min(r.Length, bytes.Length - r.First)).ToArray();
+        return Task.FromResult<Stream?>(new CuttingStream(slice, node.CutsReadsAfterBytes));
+    }
+
+    public Task<IReadOnlyList<LocateReply>> LocateShardsAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
+    {
+        Locates++;
+        var live = Registry.LiveNodes().Select(n => n.Address).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<LocateReply> replies = _nodes.Values
+            .Where(n => !n.Dead && live.Contains(n.Address))
+            .Select(n => new LocateReply(
+                n.Address,
+                hash.Hex,
+                n.Objects.ContainsKey(hash.Hex),
+                Enumerable.Range(0, shards).Where(i => n.Objects.ContainsKey(new StoredKey(hash, i).FileName)).ToArray()))
+            .ToList();
+        return Task.FromResult(replies);
+    }
+
+    public Task<IReadOnlyList<LocateReply>> LocateShardsCachedAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken) =>
+        LocateShardsAsync(hash, shards, enough, cancellationToken);
+
+    public void Forget(ContentHash hash)
+    {
+    }
+
+    /// <summary>A node's response body that fails with an I/O error after a number of bytes.</summary>
+    private sealed class CuttingStream(byte[] data, long? cutAfter) : MemoryStream(data, writable: false)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (cutAfter is { } limit)
+            {
+                if (Position >= limit)
+                {
+                    throw new IOException("the node cut the stream before a bad block");
+                }
+
+                buffer = buffer[..(int)Math.Min(buffer.Length, limit - Position)];
+            }
+
+            return base.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+            try
+            {
+                int read;
+                while ((read = await ReadAsync(buffer.AsMemory(0, bufferSize), cancellationToken)) > 0)
+                {
+                    await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

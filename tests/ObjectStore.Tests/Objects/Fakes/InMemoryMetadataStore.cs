@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using ObjectStore.Storage.Metadata;
+using ObjectStore.Storage.Naming;
+
+namespace ObjectStore.Tests.Objects.Fakes;
+
+/// <summary>Versions in a dictionary; <see cref="Unavailable"/> makes every call fail as an unreachable store would.</summary>
+internal sealed class InMemoryMetadataStore : IMetadataStore
+{
+    private readonly Dictionary<string, List<ObjectVersion>> _versions = new(StringComparer.Ordinal);
+
+    public bool Unavailable { get; set; }
+
+    public int Appends { get; private set; }
+
+    public Task<ObjectVersion?> GetLatestAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            return Task.FromResult(_versions.TryGetValue(name.Value, out var list) ? list[^1] : null);
+        }
+    }
+
+    public Task<ObjectVersion?> GetVersionAsync(ObjectName name, long version, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            return Task.FromResult(_versions.TryGetValue(name.Value, out var list) ? list.FirstOrDefault(v => v.Version == version) : null);
+        }
+    }
+
+    public Task<IReadOnlyList<ObjectVersion>> ListVersionsAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            return Task.FromResult<IReadOnlyList<ObjectVersion>>(_versions.TryGetValue(name.Value, out var list) ? list.ToList() : []);
+        }
+    }
+
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            if (!_versions.TryGetValue(name.Value, out var list))
+            {
+                _versions[name.Value] = list = [];
+            }
+
+            var version = new ObjectVersion(name.Value, list.Count + 1, size, hash, deleted, DateTimeOffset.UnixEpoch, layout);
+            list.Add(version);
+            Appends++;
+            return Task.FromResult(version);
+        }
+    }
+
+    public async IAsyncEnumerable<ObjectVersion> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<ObjectVersion> all;
+        lock (_versions)
+        {
+            Check();
+            all = _versions.Values.SelectMany(v => v).Where(v => !v.Deleted).ToList();
+        }
+
+        foreach (var version in all)
+        {
+            await Task.Yield();
+            yield return version;
+        }
+    }
+
+    private void Check()
+    {
+        if (Unavailable)
+        {
+            throw new MetadataUnavailableException("metadata store unavailable (test)");
+        }
+    }
+}

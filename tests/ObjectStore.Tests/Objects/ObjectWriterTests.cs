@@ -1,0 +1,234 @@
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Objects;
+using ObjectStore.Tests.Objects.Fakes;
+using ObjectStore.Tests.Support;
+
+namespace ObjectStore.Tests.Objects;
+
+public sealed class ObjectWriterTests
+{
+    private const int Large = (1024 * 1024) + 1;
+
+    [Fact]
+    public async Task A_small_object_is_three_whole_copies_on_distinct_nodes()
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(4096);
+
+        var version = await store.PutAsync("a", data);
+
+        Assert.Equal("replica-3", version.Layout);
+        Assert.Equal(1, version.Version);
+        var files = store.Nodes.StoredFiles().ToList();
+        Assert.Equal(3, files.Count);
+        Assert.Equal(3, files.Select(f => f.Node).Distinct().Count());
+        Assert.All(files, f => Assert.Equal(StoreUnderTest.HashOf(data).Hex, f.Key));
+        Assert.Empty(store.Nodes.TempFiles());
+        Assert.Equal(data, await store.GetAsync("a"));
+    }
+
+    [Fact]
+    public async Task A_large_object_is_one_shard_per_node_and_reads_back()
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(Large);
+
+        var version = await store.PutAsync("big", data);
+
+        Assert.Equal("rs-4-2", version.Layout);
+        var files = store.Nodes.StoredFiles().ToList();
+        Assert.Equal(6, files.Count);
+        Assert.Equal(6, files.Select(f => f.Node).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 6), files.Select(f => int.Parse(f.Key.Split('.')[1])).Order());
+        Assert.Equal(data, await store.GetAsync("big"));
+    }
+
+    [Fact]
+    public async Task A_body_of_unknown_length_is_coded_whatever_its_size()
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(1000);
+
+        var version = await store.PutAsync("unknown", new UploadStream(data), contentLength: null);
+
+        Assert.Equal("rs-4-2", version.Layout);
+        Assert.Equal(1000, version.Size);
+        Assert.Equal(data, await store.GetAsync("unknown"));
+    }
+
+    [Fact]
+    public async Task An_empty_object_is_stored_and_read_back_empty()
+    {
+        var store = new StoreUnderTest();
+
+        var version = await store.PutAsync("empty", []);
+
+        Assert.Equal(0, version.Size);
+        Assert.Empty(await store.GetAsync("empty"));
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task A_node_refusing_before_the_body_is_read_is_replaced(int size)
+    {
+        var store = new StoreUnderTest(nodes: 7);
+        var refusing = store.Nodes.All.First();
+        refusing.Refuses = true;
+        // Whichever nodes are chosen, the refusing one must not stop the PUT.
+        for (var i = 0; i < 5; i++)
+        {
+            var data = TestBytes.Random(size, seed: i);
+            await store.PutAsync($"o{i}", data);
+            Assert.Equal(data, await store.GetAsync($"o{i}"));
+        }
+
+        Assert.Empty(refusing.Objects);
+        Assert.DoesNotContain(refusing.Address, store.Nodes.Registry.LiveNodes().Select(n => n.Address));
+    }
+
+    [Fact]
+    public async Task A_node_dying_mid_stream_of_a_large_object_fails_the_put_with_nothing_visible()
+    {
+        var store = new StoreUnderTest();
+        store.Nodes.All.First().DiesAfterBytes = 128 * 1024;
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PutAsync("big", TestBytes.Random(4 * Large)));
+
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.StoredFiles());
+        Assert.Empty(store.Nodes.TempFiles());
+    }
+
+    [Fact]
+    public async Task A_node_storing_other_bytes_than_sent_fails_the_put_with_nothing_visible()
+    {
+        var store = new StoreUnderTest();
+        store.Nodes.All.Last().CorruptsUploads = true;
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PutAsync("big", TestBytes.Random(Large)));
+
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.StoredFiles());
+        Assert.Empty(store.Nodes.TempFiles());
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task A_client_body_cut_off_midway_is_a_bad_request_with_nothing_stored(int size)
+    {
+        var store = new StoreUnderTest();
+        var body = new UploadStream(TestBytes.Random(size), failAfter: size / 2);
+
+        await Assert.ThrowsAsync<InvalidObjectRequestException>(() => store.PutAsync("cut", body, contentLength: size));
+
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.StoredFiles());
+        Assert.Empty(store.Nodes.TempFiles());
+    }
+
+    [Theory]
+    [InlineData(4096, 4000)]
+    [InlineData(4096, 5000)]
+    [InlineData(Large, Large - 1)]
+    [InlineData(Large, Large + 1)]
+    public async Task A_body_longer_or_shorter_than_its_content_length_is_refused(int size, long claimed)
+    {
+        var store = new StoreUnderTest();
+
+        await Assert.ThrowsAsync<InvalidObjectRequestException>(() => store.PutAsync("x", new UploadStream(TestBytes.Random(size)), claimed));
+
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.StoredFiles());
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task A_digest_that_does_not_match_stores_nothing(int size)
+    {
+        var store = new StoreUnderTest();
+
+        await Assert.ThrowsAsync<InvalidObjectRequestException>(() => store.PutAsync("x", TestBytes.Random(size), digest: StoreUnderTest.HashOf([1, 2, 3])));
+
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.StoredFiles());
+        Assert.Empty(store.Nodes.TempFiles());
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task Bytes_already_stored_are_not_sent_again_when_the_client_gives_their_digest(int size)
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(size);
+        await store.PutAsync("first", data);
+        var uploads = store.Nodes.All.Sum(n => n.UploadsStarted);
+
+        var second = await store.PutAsync("second", data, digest: StoreUnderTest.HashOf(data));
+
+        Assert.Equal(uploads, store.Nodes.All.Sum(n => n.UploadsStarted));
+        Assert.Equal(StoreUnderTest.HashOf(data).Hex, second.Hash);
+        Assert.Equal(data, await store.GetAsync("second"));
+    }
+
+    [Fact]
+    public async Task Too_few_live_nodes_is_unavailable_before_any_body_byte_is_read()
+    {
+        var store = new StoreUnderTest(nodes: 2);
+        var body = new MemoryStream(TestBytes.Random(4096));
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PutAsync("x", body, 4096));
+
+        Assert.Equal(0, body.Position);
+    }
+
+    [Fact]
+    public async Task A_delete_writes_a_marker_and_the_object_is_gone_but_its_old_version_readable()
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(100);
+        await store.PutAsync("d", data);
+
+        var marker = await store.Writer.DeleteAsync(StoreUnderTest.Name("d"), CancellationToken.None);
+
+        Assert.True(marker.Deleted);
+        Assert.Equal(2, marker.Version);
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => store.GetAsync("d"));
+        var old = await store.Reader.GetVersionAsync(StoreUnderTest.Name("d"), 1, CancellationToken.None);
+        Assert.Equal(StoreUnderTest.HashOf(data).Hex, old.Hash);
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => store.Writer.DeleteAsync(StoreUnderTest.Name("d"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_node_failing_to_commit_fails_the_put_with_no_version()
+    {
+        var store = new StoreUnderTest();
+        var node = store.Nodes.All.First();
+        var data = TestBytes.Random(Large);
+
+        // The node takes the upload, then is gone by commit time.
+        var put = store.PutAsync("c", new CommitTimeFailure(data, () => node.Dead = true), data.Length);
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => put);
+        Assert.Equal(0, store.Metadata.Appends);
+        Assert.Empty(store.Nodes.TempFiles());
+    }
+
+    /// <summary>A body that runs an action once it has been read to its end (before the commit).</summary>
+    private sealed class CommitTimeFailure(byte[] data, Action atEnd) : MemoryStream(data, writable: false)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            if (Position == Length)
+            {
+                atEnd();
+            }
+
+            return read;
+        }
+    }
+}
