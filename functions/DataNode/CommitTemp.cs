@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class CommitTemp(LocalVolumeStore store)
 {
     [Function(nameof(CommitTemp))]
-    public IResult Run([HttpTrigger("POST", Route = DataNodeProtocol.CommitRoute)] HttpRequest request, string id, string key)
+    public async Task<IResult> Run([HttpTrigger("POST", Route = DataNodeProtocol.CommitRoute)] HttpRequest request, string id, string key, CancellationToken cancellationToken)
     {
         if (!LocalVolumeStore.IsValidTempId(id) || !StoredKey.TryParse(key, out var expected))
         {
@@ -19,7 +19,7 @@ public sealed class CommitTemp(LocalVolumeStore store)
 
         try
         {
-            return store.Commit(id, expected)
+            return await store.CommitAsync(id, expected, cancellationToken)
                 ? Results.NoContent()
                 : ErrorResults.Error(DataNodeProtocol.Status.NotHere, $"no temp upload {id}");
         }

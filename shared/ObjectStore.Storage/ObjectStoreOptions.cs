@@ -56,6 +56,12 @@ public sealed class ObjectStoreOptions
     /// <summary>A shard missing this long (its node silent) is rebuilt elsewhere by the repair scan. Default 5 minutes.</summary>
     public TimeSpan RepairGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Ceiling on the bytes an Api instance writes to rebuild lost shards and copies, per second. Default 32 MiB/s:
+    /// redundancy comes back within minutes for gigabytes, and client traffic keeps most of the disks and network.
+    /// </summary>
+    public long RepairBytesPerSecond { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>Ceiling on a data node's scrub reads, bytes per second. Default 4 MiB/s: background work must not crowd out clients.</summary>
     public long ScrubBytesPerSecond { get; set; } = 4L * 1024 * 1024;
 
@@ -64,6 +70,12 @@ public sealed class ObjectStoreOptions
 
     /// <summary>Bytes a data node scrubs per scrub run at most. Default 256 MiB.</summary>
     public long ScrubBytesPerRun { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Memory the Api spends on recently read or written small objects, by content hash (never stale: content does not
+    /// change under its hash). Default 64 MiB; zero turns the cache off.
+    /// </summary>
+    public long ReadCacheBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Buffer for streaming bodies; memory per transfer is a small constant number of these. Default 256 KiB.</summary>
     public int StreamBufferBytes { get; set; } = 256 * 1024;

@@ -15,12 +15,14 @@ public static class ObjectStoreServices
         services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
             .Validate(o => o.DataShards >= 1 && o.ParityShards >= 1 && o.DataShards + o.ParityShards <= 255, "ObjectStore: DataShards and ParityShards must be at least 1, together at most 255")
             .Validate(o => o.RepairScanLocatesPerSecond > 0, "ObjectStore: RepairScanLocatesPerSecond must be positive")
+            .Validate(o => o.RepairBytesPerSecond > 0, "ObjectStore: RepairBytesPerSecond must be positive")
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();
         services.AddSingleton<IContentLocator>(sp => sp.GetRequiredService<ObjectLocator>());
         services.AddSingleton<NodePlacement>();
         services.AddSingleton<StoredContent>();
+        services.AddSingleton<ContentCache>();
         services.AddSingleton<BlobMetadataStore>();
         services.AddSingleton<CachingMetadataStore>();
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());

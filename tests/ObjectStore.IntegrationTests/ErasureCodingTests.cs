@@ -80,11 +80,12 @@ public sealed class ErasureCodingTests(InfraFixture infra)
             Assert.Contains("shards needed", await lost.Content.ReadAsStringAsync());
         }
 
-        // With fewer than six live nodes nothing new can be stored with full redundancy.
-        using (var put = await cluster.Client.PutAsync($"/objects/{prefix}-late", new ByteArrayContent(new byte[300_000])))
+        // With three live nodes of six a new object is still stored so that it survives two more losses: RS(1,2).
+        var late = TestData.Bytes(300_000, 11);
+        using (var put = await cluster.Client.PutAsync($"/objects/{prefix}-late", new ByteArrayContent(late)))
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
-            Assert.Contains("needs 6 live data nodes", await put.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            Assert.Contains("\"layout\":\"rs-1-2\"", await put.Content.ReadAsStringAsync());
         }
 
         foreach (var node in cluster.Nodes.Take(3))
@@ -98,6 +99,9 @@ public sealed class ErasureCodingTests(InfraFixture infra)
             var (hash, _) = await TestData.HashAsync(await cluster.Client.GetStreamAsync($"/objects/{prefix}-{size}"));
             Assert.Equal(TestData.Sha256Hex(body), hash);
         }
+
+        var (lateHash, _) = await TestData.HashAsync(await cluster.Client.GetStreamAsync($"/objects/{prefix}-late"));
+        Assert.Equal(TestData.Sha256Hex(late), lateHash);
     }
 
     [Fact]

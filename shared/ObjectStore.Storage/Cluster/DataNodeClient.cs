@@ -32,6 +32,15 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
             ?? throw new DataNodeException(address, "empty upload answer");
     }
 
+    public async Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, Url(address, DataNodeProtocol.ObjectPath(key.FileName))) { Content = new ReadOnlyMemoryContent(content) };
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<TempUploadResult>(cancellationToken).ConfigureAwait(false)
+            ?? throw new DataNodeException(address, "empty store answer");
+    }
+
     public async Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Url(address, DataNodeProtocol.CommitPath(tempId, key.FileName)));

@@ -23,7 +23,11 @@ public static class DataNodeProtocol
     /// <summary><c>POST</c>: publish a temp upload under a key; 204, 404 (no such upload), 409 (its hash is not the key's).</summary>
     public const string CommitRoute = "temp/{id}/commit/{key}";
 
-    /// <summary><c>GET</c> (with an optional single <c>Range: bytes=a-b</c>), <c>HEAD</c>, <c>DELETE</c> of a stored key.</summary>
+    /// <summary>
+    /// <c>GET</c> (with an optional single <c>Range: bytes=a-b</c>), <c>HEAD</c>, <c>DELETE</c> of a stored key; <c>PUT</c> of a
+    /// whole object in one request (stored, checked against the key's hash, published durably), answered with a
+    /// <see cref="TempUploadResult"/>: 409 when the body's hash is not the key's.
+    /// </summary>
     public const string ObjectRoute = "objects/{key}";
 
     /// <summary>Query flag of a temp upload that is a shard: the node skips the content SHA-256 only a whole object's commit checks.</summary>

@@ -28,6 +28,12 @@ public interface IDataNodeClient
     /// <param name="shard">The body is a shard: the node skips the content SHA-256, which only a whole object's commit checks.</param>
     Task<TempUploadResult> PutTempAsync(string address, string tempId, PipeReader body, long? length, bool shard, Action onStreaming, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a whole object in one round trip: the node checks the content against the hash in <paramref name="key"/>
+    /// and publishes it durably before answering with what it stored.
+    /// </summary>
+    Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
     /// <summary>Publishes a temp upload under <paramref name="key"/>.</summary>
     Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken);
 

@@ -15,3 +15,12 @@ internal sealed class ReplicaSource(Stream body) : IObjectSource
 
     public ValueTask DisposeAsync() => body.DisposeAsync();
 }
+
+/// <summary>A small object served from the Api's memory (<see cref="ContentCache"/>), whole or a range of it.</summary>
+internal sealed class MemorySource(ReadOnlyMemory<byte> content, ByteRange? range) : IObjectSource
+{
+    public Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
+        destination.WriteAsync(range is { } r ? content.Slice((int)r.First, (int)r.Length) : content, cancellationToken).AsTask();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

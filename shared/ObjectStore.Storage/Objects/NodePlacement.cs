@@ -1,27 +1,111 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using ObjectStore.Storage.Cluster;
 
 namespace ObjectStore.Storage.Objects;
 
-/// <summary>Chooses the distinct live data nodes a PUT or a repair writes to.</summary>
-public sealed class NodePlacement(NodeRegistry registry)
+/// <summary>
+/// Chooses the layout of a new object and the distinct live data nodes that take its pieces.
+/// <para>
+/// Layout: small objects are <see cref="ObjectStoreOptions.ParityShards"/> + 1 whole copies; the rest are coded
+/// RS(K, M) when K + M nodes are alive, and otherwise RS(K', M) over the live nodes, K' = live − M, down to RS(1, M).
+/// Every one of them survives the loss of any M nodes, so a write never has less protection than configured, and
+/// none of them waits for a dead node to come back: a narrower stripe costs disk ((K'+M)/K' instead of (K+M)/K), not
+/// safety. With fewer than M + 1 live nodes nothing can be stored safely: 503.
+/// </para>
+/// <para>
+/// Nodes: among the live ones, those with the fewest uploads in flight from this Api first, then the most free
+/// space (in 1 GiB steps, so that equal disks share the load), then at random; nodes too full for the piece last.
+/// </para>
+/// </summary>
+public sealed class NodePlacement(NodeRegistry registry, IOptions<ObjectStoreOptions> options)
 {
-    /// <summary>503 before any of the body is read when the layout cannot be honoured.</summary>
-    public IReadOnlyList<DataNodeInfo> RequireLiveNodes(ObjectLayout layout)
+    private const long FreeSpaceStep = 1L << 30;
+    private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+
+    private ObjectStoreOptions Options => options.Value;
+
+    /// <summary>The layout for a new object of this length (unknown: coded) with the nodes alive now; 503 when none is safe.</summary>
+    public ObjectLayout LayoutFor(long? contentLength)
     {
-        var live = registry.LiveNodes();
-        if (live.Count < layout.NodesNeeded)
+        var tolerance = Options.ParityShards;
+        if (contentLength is { } length && length <= Options.ReplicateUpToBytes)
         {
-            throw new StoreUnavailableException(live.Count == 0
-                ? "no data node is alive; cannot store objects"
-                : $"{layout} needs {layout.NodesNeeded} live data nodes, {live.Count} alive; cannot store objects");
+            return RequireLiveNodes(ObjectLayout.Replicated(tolerance + 1));
         }
 
-        return live;
+        var live = registry.LiveNodes().Count;
+        var dataShards = Math.Min(Options.DataShards, live - tolerance);
+        return dataShards >= 1
+            ? ObjectLayout.ErasureCoded(dataShards, tolerance)
+            : throw Unavailable(live, tolerance + 1);
     }
 
-    public IReadOnlyList<string> Choose(ObjectLayout layout) =>
-        RequireLiveNodes(layout).Select(n => n.Address).OrderBy(_ => Random.Shared.Next()).Take(layout.NodesNeeded).ToList();
+    /// <summary>The layout this store writes when every node it needs is alive.</summary>
+    public ObjectLayout DefaultLayoutFor(long? contentLength) =>
+        contentLength is { } length && length <= Options.ReplicateUpToBytes
+            ? ObjectLayout.Replicated(Options.ParityShards + 1)
+            : ObjectLayout.ErasureCoded(Options.DataShards, Options.ParityShards);
 
-    /// <summary>A node refused a connection: not chosen again until its next heartbeat.</summary>
+    /// <summary>
+    /// Chooses <paramref name="count"/> distinct live nodes not in <paramref name="exclude"/>, each to take about
+    /// <paramref name="bytesEach"/>; fewer when fewer are alive. Dispose the answer when the uploads are over.
+    /// </summary>
+    public Choice Choose(int count, long bytesEach, IReadOnlySet<string>? exclude = null)
+    {
+        var chosen = registry.LiveNodes()
+            .Where(n => exclude is null || !exclude.Contains(n.Address))
+            .Select(n => (Node: n, Fits: n.FreeBytes > bytesEach, Load: _inFlight.GetValueOrDefault(n.Address), Random: Random.Shared.Next()))
+            .OrderByDescending(n => n.Fits)
+            .ThenBy(n => n.Load)
+            .ThenByDescending(n => n.Node.FreeBytes / FreeSpaceStep)
+            .ThenBy(n => n.Random)
+            .Take(count)
+            .Select(n => n.Node.Address)
+            .ToList();
+        foreach (var address in chosen)
+        {
+            _inFlight.AddOrUpdate(address, 1, (_, n) => n + 1);
+        }
+
+        return new Choice(this, chosen);
+    }
+
+    /// <summary>503 before any of the body is read when the layout cannot be honoured.</summary>
+    public ObjectLayout RequireLiveNodes(ObjectLayout layout)
+    {
+        var live = registry.LiveNodes().Count;
+        return live >= layout.NodesNeeded ? layout : throw Unavailable(live, layout.NodesNeeded);
+    }
+
+    /// <summary>A node refused a connection or failed an upload: not chosen again until its next heartbeat.</summary>
     public void Suspect(string address) => registry.Suspect(address);
+
+    private StoreUnavailableException Unavailable(int live, int needed) => new(live == 0
+        ? "no data node is alive; cannot store objects"
+        : $"storing an object so that it survives the loss of {Options.ParityShards} data nodes needs {needed} live data nodes, {live} alive; cannot store objects");
+
+    private void Release(IEnumerable<string> addresses)
+    {
+        foreach (var address in addresses)
+        {
+            _inFlight.AddOrUpdate(address, 0, (_, n) => Math.Max(0, n - 1));
+        }
+    }
+
+    /// <summary>Nodes chosen for one upload; counted as busy until disposed.</summary>
+    public sealed class Choice(NodePlacement placement, IReadOnlyList<string> addresses) : IDisposable
+    {
+        private int _disposed;
+
+        public IReadOnlyList<string> Addresses { get; } = addresses;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                placement.Release(Addresses);
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Metadata;
@@ -14,6 +15,7 @@ public sealed partial class ObjectReader(
     IContentLocator locator,
     IDataNodeClient dataNodes,
     ErasureCodecs codecs,
+    ContentCache cache,
     RepairScheduler repairs,
     ILogger<ObjectReader> logger)
 {
@@ -38,6 +40,11 @@ public sealed partial class ObjectReader(
     /// <summary>Opens the bytes of a version (or a range) from the nodes that have intact copies or shards.</summary>
     public async Task<IObjectSource> OpenAsync(ObjectVersion version, ByteRange? range, CancellationToken cancellationToken)
     {
+        if (cache.TryGet(version.Hash, out var cached))
+        {
+            return new MemorySource(cached, range);
+        }
+
         try
         {
             return await OpenAsync(version, range, cached: true, cancellationToken).ConfigureAwait(false);
@@ -77,10 +84,12 @@ public sealed partial class ObjectReader(
         {
             foreach (var address in located.Where(r => r.Found).Select(r => r.Address).Where(tried.Add))
             {
-                var stream = await dataNodes.OpenReadAsync(address, hash, range, cancellationToken).ConfigureAwait(false);
-                if (stream is not null)
+                var source = version.Size <= cache.MaxObjectBytes
+                    ? await ReadSmallAsync(address, hash, version.Size, range, cancellationToken).ConfigureAwait(false)
+                    : await dataNodes.OpenReadAsync(address, hash, range, cancellationToken).ConfigureAwait(false) is { } stream ? new ReplicaSource(stream) : null;
+                if (source is not null)
                 {
-                    return new ReplicaSource(stream);
+                    return source;
                 }
 
                 LogCopyUnavailable(address, hash.Hex);
@@ -92,6 +101,38 @@ public sealed partial class ObjectReader(
         }
 
         throw new StoreUnavailableException($"no live data node has an intact copy of '{version.Name}' version {version.Version}");
+    }
+
+    /// <summary>
+    /// A small copy is read whole and its SHA-256 checked here before anything is sent or cached: a copy that is short
+    /// or wrong counts as unavailable, and the next holder is tried.
+    /// </summary>
+    private async Task<IObjectSource?> ReadSmallAsync(string address, ContentHash hash, long size, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var stream = await dataNodes.OpenReadAsync(address, hash, range: null, cancellationToken).ConfigureAwait(false);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        await using var owned = stream;
+        var content = new byte[size];
+        try
+        {
+            await stream.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            return null;
+        }
+
+        if (!SHA256.HashData(content).AsSpan().SequenceEqual(Convert.FromHexString(hash.Hex)))
+        {
+            return null;
+        }
+
+        cache.Add(hash.Hex, content);
+        return new MemorySource(content, range);
     }
 
     private void ScheduleRepair(ObjectVersion version, string reason) =>

@@ -20,21 +20,18 @@ public sealed partial class ObjectWriter(
     StoredContent stored,
     IDataNodeClient dataNodes,
     ErasureCodecs codecs,
+    ContentCache cache,
     IOptions<ObjectStoreOptions> options,
     ILogger<ObjectWriter> logger)
 {
-    private ObjectStoreOptions Options => options.Value;
+    /// <summary>Rounds of choosing nodes for a stripe whose nodes refused, before a PUT gives up.</summary>
+    private const int MaxRounds = 3;
 
-    /// <summary>Small objects (of known length) are copied whole; the rest, and bodies of unknown length, are coded.</summary>
-    public ObjectLayout LayoutFor(long? contentLength) =>
-        contentLength is { } length && length <= Options.ReplicateUpToBytes
-            ? ObjectLayout.Replicated(Options.ParityShards + 1)
-            : ObjectLayout.ErasureCoded(Options.DataShards, Options.ParityShards);
+    private ObjectStoreOptions Options => options.Value;
 
     public async Task<ObjectVersion> PutAsync(ObjectName name, Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken)
     {
-        var layout = LayoutFor(contentLength);
-        placement.RequireLiveNodes(layout);
+        var layout = placement.LayoutFor(contentLength);
         if (digest is { } known && await stored.IsStoredAsync(known, layout, cancellationToken).ConfigureAwait(false))
         {
             // The client told us the hash and those bytes are already stored: verify the body, send nothing to data nodes.
@@ -44,10 +41,15 @@ public sealed partial class ObjectWriter(
             return await metadata.AppendAsync(name, size, hash.Hex, deleted: false, layout.ToString(), cancellationToken).ConfigureAwait(false);
         }
 
-        var (content, length) = layout.IsErasureCoded
-            ? await UploadCodedAsync(body, contentLength, digest, layout, cancellationToken).ConfigureAwait(false)
+        var (content, length, used) = layout.IsErasureCoded
+            ? await UploadCodedAsync(body, contentLength, digest, cancellationToken).ConfigureAwait(false)
             : await UploadCopiesAsync(body, contentLength!.Value, digest, layout, cancellationToken).ConfigureAwait(false);
-        return await metadata.AppendAsync(name, length, content.Hex, deleted: false, layout.ToString(), cancellationToken).ConfigureAwait(false);
+        if (used != placement.DefaultLayoutFor(contentLength))
+        {
+            LogNarrowLayout(name.Value, used.ToString());
+        }
+
+        return await metadata.AppendAsync(name, length, content.Hex, deleted: false, used.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ObjectVersion> DeleteAsync(ObjectName name, CancellationToken cancellationToken)
@@ -62,35 +64,11 @@ public sealed partial class ObjectWriter(
     }
 
     /// <summary>
-    /// Starts uploads to distinct live nodes and waits until all of them stream; a node that refuses (dead but not yet
-    /// expired) is suspected and replaced, which is still possible because no body byte has been read yet.
+    /// A small object is read whole (at most <see cref="ObjectStoreOptions.ReplicateUpToBytes"/>), so its hash is
+    /// known before any node sees it, and a copy that fails — node refused, died midway, stored other bytes — is
+    /// simply stored on another node: the PUT succeeds as long as enough distinct nodes take a copy.
     /// </summary>
-    private async Task<ShardUploadSet> StartUploadsAsync(ObjectLayout layout, long? length, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var uploads = ShardUploadSet.Start(dataNodes, placement.Choose(layout), length, layout.IsErasureCoded, cancellationToken);
-            try
-            {
-                await uploads.WaitUntilStreamingAsync().ConfigureAwait(false);
-                return uploads;
-            }
-            catch (DataNodeException ex) when (attempt < 3)
-            {
-                LogNodeFailed(ex.Address, ex.Message);
-                placement.Suspect(ex.Address);
-                await uploads.AbortAsync(ex).ConfigureAwait(false);
-            }
-            catch (DataNodeException ex)
-            {
-                await uploads.AbortAsync(ex).ConfigureAwait(false);
-                throw new StoreUnavailableException($"data node {ex.Address} refused the upload; nothing was stored");
-            }
-        }
-    }
-
-    /// <summary>A small object is read whole (at most <see cref="ObjectStoreOptions.ReplicateUpToBytes"/>), so its hash is known before any node sees it.</summary>
-    private async Task<(ContentHash, long)> UploadCopiesAsync(Stream body, long contentLength, ContentHash? digest, ObjectLayout layout, CancellationToken cancellationToken)
+    private async Task<(ContentHash, long, ObjectLayout)> UploadCopiesAsync(Stream body, long contentLength, ContentHash? digest, ObjectLayout layout, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(contentLength, 1));
         try
@@ -102,21 +80,12 @@ public sealed partial class ObjectWriter(
             // With a digest, PutAsync has just asked this very question.
             if (digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false))
             {
-                return (hash, contentLength);
+                return (hash, contentLength, layout);
             }
 
-            var uploads = await StartUploadsAsync(layout, contentLength, cancellationToken).ConfigureAwait(false);
-            await SendAsync(uploads, async () =>
-            {
-                for (var i = 0; i < layout.Copies; i++)
-                {
-                    await uploads.WriteAsync(i, data, cancellationToken).ConfigureAwait(false);
-                }
-
-                await uploads.CompleteAsync().ConfigureAwait(false);
-                return Enumerable.Repeat((StoredKey)hash, layout.Copies).ToList();
-            }).ConfigureAwait(false);
-            return (hash, contentLength);
+            await StoreCopiesAsync(hash, data, layout.Copies, cancellationToken).ConfigureAwait(false);
+            cache.Add(hash.Hex, data.Span);
+            return (hash, contentLength, layout);
         }
         finally
         {
@@ -124,12 +93,92 @@ public sealed partial class ObjectWriter(
         }
     }
 
-    /// <summary>Cuts the body into stripes as it arrives, encodes parity, and streams shard i to node i.</summary>
-    private async Task<(ContentHash, long)> UploadCodedAsync(Stream body, long? contentLength, ContentHash? digest, ObjectLayout layout, CancellationToken cancellationToken)
+    private async Task StoreCopiesAsync(ContentHash hash, ReadOnlyMemory<byte> data, int copies, CancellationToken cancellationToken)
     {
+        var checksums = new DataNodeProtocol.BlockChecksums();
+        checksums.Append(data.Span);
+        var expected = checksums.ToString();
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        var done = 0;
+        // Bounded by the live nodes: each round tries nodes not tried before.
+        while (done < copies)
+        {
+            using var choice = placement.Choose(copies - done, data.Length, tried);
+            if (choice.Addresses.Count < copies - done)
+            {
+                // Copies stored so far are unreferenced bytes under their hash; no version points at them.
+                throw new StoreUnavailableException($"only {done} of {copies} copies could be stored ({tried.Count} data nodes tried); nothing was stored");
+            }
+
+            tried.UnionWith(choice.Addresses);
+            var results = await Task.WhenAll(choice.Addresses.Select(a => TryStoreCopyAsync(a, hash, data, expected, cancellationToken))).ConfigureAwait(false);
+            done += results.Count(ok => ok);
+        }
+    }
+
+    /// <summary>One copy in one round trip: the node checks it against the hash, stores and publishes it durably.</summary>
+    private async Task<bool> TryStoreCopyAsync(string address, ContentHash hash, ReadOnlyMemory<byte> data, string blockChecksum, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await dataNodes.StoreAsync(address, hash, data, cancellationToken).ConfigureAwait(false);
+            return result.Size == data.Length && result.BlockChecksum == blockChecksum
+                ? true
+                : throw new DataNodeException(address, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {data.Length} with {blockChecksum}");
+        }
+        catch (DataNodeException ex)
+        {
+            // A copy that half-reached the node is its temp file, which the node removes.
+            LogNodeFailed(ex.Address, ex.Message);
+            placement.Suspect(ex.Address);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Starts uploads to distinct live nodes for the widest safe layout and waits until all of them stream; a node
+    /// that refuses (dead but not yet expired) is suspected and the stripe chosen again — narrower if fewer nodes are
+    /// left — which is still possible because no body byte has been read yet.
+    /// </summary>
+    private async Task<(ShardUploadSet Uploads, ObjectLayout Layout, NodePlacement.Choice Nodes)> StartUploadsAsync(long? contentLength, CancellationToken cancellationToken)
+    {
+        for (var round = 1; ; round++)
+        {
+            var layout = placement.LayoutFor(contentLength);
+            var shardLength = contentLength is { } known ? layout.ShardLength(known) : (long?)null;
+            var choice = placement.Choose(layout.NodesNeeded, shardLength ?? 0);
+            if (choice.Addresses.Count < layout.NodesNeeded)
+            {
+                choice.Dispose();
+                throw new StoreUnavailableException($"{layout} needs {layout.NodesNeeded} live data nodes, {choice.Addresses.Count} can take it; nothing was stored");
+            }
+
+            var uploads = ShardUploadSet.Start(dataNodes, choice.Addresses, shardLength, shards: true, cancellationToken);
+            try
+            {
+                await uploads.WaitUntilStreamingAsync().ConfigureAwait(false);
+                return (uploads, layout, choice);
+            }
+            catch (DataNodeException ex)
+            {
+                choice.Dispose();
+                LogNodeFailed(ex.Address, ex.Message);
+                placement.Suspect(ex.Address);
+                await uploads.AbortAsync(ex).ConfigureAwait(false);
+                if (round >= MaxRounds)
+                {
+                    throw new StoreUnavailableException($"data node {ex.Address} refused the upload; nothing was stored");
+                }
+            }
+        }
+    }
+
+    /// <summary>Cuts the body into stripes as it arrives, encodes parity, and streams shard i to node i.</summary>
+    private async Task<(ContentHash, long, ObjectLayout)> UploadCodedAsync(Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken)
+    {
+        var (uploads, layout, nodes) = await StartUploadsAsync(contentLength, cancellationToken).ConfigureAwait(false);
+        using var busy = nodes;
         var codec = codecs.For(layout);
-        var shardLength = contentLength is { } known ? layout.ShardLength(known) : (long?)null;
-        var uploads = await StartUploadsAsync(layout, shardLength, cancellationToken).ConfigureAwait(false);
         var stripe = ArrayPool<byte>.Shared.Rent(layout.StripeSize);
         var parity = ArrayPool<byte>.Shared.Rent(layout.ParityShards * ObjectLayout.CellSize);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -177,7 +226,7 @@ public sealed partial class ObjectWriter(
                     ? null
                     : Enumerable.Range(0, layout.TotalShards).Select(i => new StoredKey(layout.StorageId(hash), i)).ToList();
             }).ConfigureAwait(false);
-            return (hash, length);
+            return (hash, length, layout);
         }
         finally
         {
@@ -190,7 +239,7 @@ public sealed partial class ObjectWriter(
     /// Runs the sending part of an upload, then commits under the keys it returns (none: the bytes are already stored,
     /// drop the uploads). Any failure removes every temp upload, and says whose fault it was.
     /// </summary>
-    private static async Task SendAsync(ShardUploadSet uploads, Func<Task<IReadOnlyList<StoredKey>?>> send)
+    private async Task SendAsync(ShardUploadSet uploads, Func<Task<IReadOnlyList<StoredKey>?>> send)
     {
         IReadOnlyList<StoredKey>? keys;
         try
@@ -199,6 +248,12 @@ public sealed partial class ObjectWriter(
         }
         catch (Exception ex)
         {
+            if (ex is DataNodeException failed)
+            {
+                // The client may retry at once: it must not meet this node again before its next heartbeat.
+                placement.Suspect(failed.Address);
+            }
+
             await uploads.AbortAsync(ex).ConfigureAwait(false);
             throw ex switch
             {
@@ -221,6 +276,7 @@ public sealed partial class ObjectWriter(
         catch (DataNodeException ex)
         {
             // Shards committed on other nodes stay as unreferenced bytes; no version points at them.
+            placement.Suspect(ex.Address);
             await uploads.AbortAsync(ex).ConfigureAwait(false);
             throw new StoreUnavailableException($"data node {ex.Address} failed to commit; nothing was stored ({ex.Message})");
         }
@@ -229,6 +285,9 @@ public sealed partial class ObjectWriter(
     [LoggerMessage(Level = LogLevel.Information, Message = "PUT {Name}: bytes {Hash} already stored; only a new version written")]
     private partial void LogDeduplicated(string name, string hash);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Data node {Address} refused an upload, trying others: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "PUT {Name}: fewer live data nodes than the default layout needs; stored as {Layout}, which survives as many node losses")]
+    private partial void LogNarrowLayout(string name, string layout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data node {Address} failed an upload, trying others: {Reason}")]
     private partial void LogNodeFailed(string address, string reason);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 
@@ -8,15 +9,23 @@ namespace ObjectStore.Storage.Objects;
 /// <summary>
 /// Brings one piece of content back to full redundancy: rebuilds missing shards from any K present ones (or copies
 /// a whole copy) onto live nodes that hold nothing of it yet, verified and committed like a PUT. Idempotent: what is
-/// present is left alone, so a repeated or concurrent request does no harm beyond a duplicate shard.
+/// present is left alone, so a repeated or concurrent request does no harm beyond a duplicate shard. Targets are
+/// chosen like a PUT's (<see cref="NodePlacement"/>), and the bytes written are paced process-wide at
+/// <see cref="ObjectStoreOptions.RepairBytesPerSecond"/> so that a node coming back, or one lost for good, does not
+/// starve client traffic while its pieces are rebuilt.
 /// </summary>
 public sealed partial class ShardRepairer(
     IContentLocator locator,
-    NodeRegistry registry,
+    NodePlacement placement,
     IDataNodeClient dataNodes,
     ErasureCodecs codecs,
+    IOptions<ObjectStoreOptions> options,
+    TimeProvider time,
     ILogger<ShardRepairer> logger)
 {
+    private readonly Lock _pace = new();
+    private long _pacedUntil;
+
     public enum Outcome
     {
         Healthy,
@@ -51,7 +60,8 @@ public sealed partial class ShardRepairer(
         }
 
         var holding = replies.Where(r => r.Found || r.Shards is { Length: > 0 }).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
-        var targets = registry.LiveNodes().Select(n => n.Address).Where(a => !holding.Contains(a)).OrderBy(_ => Random.Shared.Next()).Take(missing.Count).ToList();
+        using var choice = placement.Choose(missing.Count, layout.IsErasureCoded ? layout.ShardLength(request.Size) : request.Size, holding);
+        var targets = choice.Addresses;
         if (targets.Count == 0)
         {
             LogNoTarget(hash.Hex, missing.Count);
@@ -99,6 +109,8 @@ public sealed partial class ShardRepairer(
                     {
                         await uploads.WriteAsync(i, shards[rebuild[i]], cancellationToken).ConfigureAwait(false);
                     }
+
+                    await PaceAsync((long)ObjectLayout.CellSize * rebuild.Count, cancellationToken).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
             await uploads.CompleteAsync().ConfigureAwait(false);
@@ -134,6 +146,8 @@ public sealed partial class ShardRepairer(
                     {
                         await uploads.WriteAsync(i, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                     }
+
+                    await PaceAsync((long)read * targets.Count, cancellationToken).ConfigureAwait(false);
                 }
 
                 await uploads.CompleteAsync().ConfigureAwait(false);
@@ -153,6 +167,25 @@ public sealed partial class ShardRepairer(
 
         LogUnrecoverable(hash.Hex, "no live node has an intact whole copy");
         return false;
+    }
+
+    /// <summary>Waits until writing <paramref name="bytes"/> more keeps every repair of this process under the configured rate.</summary>
+    private async Task PaceAsync(long bytes, CancellationToken cancellationToken)
+    {
+        var cost = (long)(bytes * (double)time.TimestampFrequency / options.Value.RepairBytesPerSecond);
+        long wait;
+        lock (_pace)
+        {
+            var now = time.GetTimestamp();
+            var start = Math.Max(now, _pacedUntil);
+            _pacedUntil = start + cost;
+            wait = start - now;
+        }
+
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)wait / time.TimestampFrequency), time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired {Hash} ({Layout}): rebuilt {Shards} on {Targets}")]

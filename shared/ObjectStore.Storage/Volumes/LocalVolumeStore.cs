@@ -11,6 +11,9 @@ namespace ObjectStore.Storage.Volumes;
 /// A data node's volume. Uploads stream into <c>temp/{id}</c> while being hashed, are fsynced, and become
 /// visible only by an atomic rename to <c>objects/{sha256}</c> after the committer confirms the hash, so a cut-off
 /// upload never leaves an object behind. Every path is built from a validated id or hash, never from a client name.
+/// Durability: <see cref="CommitAsync"/> returns only after the file's data (fsync before the rename) and the rename
+/// itself (fsync of <c>objects/</c>, grouped across concurrent commits by <see cref="DirectorySync"/>) are on disk, so
+/// a committed object survives a power cut.
 /// </summary>
 public sealed partial class LocalVolumeStore
 {
@@ -18,6 +21,7 @@ public sealed partial class LocalVolumeStore
     private readonly string _objects;
     private readonly string _temp;
     private readonly string _quarantine;
+    private readonly DirectorySync _objectsSync;
     private readonly TimeProvider _time;
     private readonly DateTime _startedAt;
     private readonly ILogger<LocalVolumeStore> _logger;
@@ -34,6 +38,7 @@ public sealed partial class LocalVolumeStore
         _objects = Directory.CreateDirectory(Path.Combine(Root, "objects")).FullName;
         _temp = Directory.CreateDirectory(Path.Combine(Root, "temp")).FullName;
         _quarantine = Directory.CreateDirectory(Path.Combine(Root, "quarantine")).FullName;
+        _objectsSync = new DirectorySync(_objects);
         _time = time;
         _logger = logger;
         _startedAt = time.GetUtcNow().UtcDateTime;
@@ -131,12 +136,50 @@ public sealed partial class LocalVolumeStore
     }
 
     /// <summary>
-    /// Publishes a temp upload under its key. A whole object is checked against the hash in its key; a shard's
-    /// content has no hash of its own, so the committer checks the block checksums the upload answered with.
-    /// When the key is already stored (dedup) the temp file is dropped. Returns false when the temp upload does not exist.
+    /// Publishes a temp upload under its key, durably (see the class summary). Returns false when the temp upload does
+    /// not exist.
     /// </summary>
-    public bool Commit(string tempId, StoredKey key)
+    public async Task<bool> CommitAsync(string tempId, StoredKey key, CancellationToken cancellationToken)
     {
+        var renamed = Commit(tempId, key, out var found);
+        if (renamed)
+        {
+            await _objectsSync.SyncAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Stores a whole object or shard in one call: a temp upload (fsynced), checked against its key, then committed
+    /// durably. The temp file is removed on any failure.
+    /// </summary>
+    public async Task<TempWrite> StoreAsync(StoredKey key, Stream body, long? expectedLength, CancellationToken cancellationToken)
+    {
+        var tempId = Guid.NewGuid().ToString("N");
+        var written = await WriteTempAsync(tempId, body, expectedLength, cancellationToken, hashContent: key.Shard is null).ConfigureAwait(false);
+        try
+        {
+            await CommitAsync(tempId, key, cancellationToken).ConfigureAwait(false);
+            return written;
+        }
+        finally
+        {
+            TryDelete(TempPath(tempId));
+        }
+    }
+
+    /// <summary>The rename of <see cref="CommitAsync"/>, without waiting for the directory fsync.</summary>
+    internal bool Commit(string tempId, StoredKey key) => Commit(tempId, key, out var found) || found;
+
+    /// <summary>
+    /// A whole object is checked against the hash in its key; a shard's content has no hash of its own, so the
+    /// committer checks the block checksums the upload answered with. When the key is already stored (dedup) the
+    /// temp file is dropped. True when a rename happened; <paramref name="found"/> false when the temp upload does not exist.
+    /// </summary>
+    private bool Commit(string tempId, StoredKey key, out bool found)
+    {
+        found = true;
         var path = TempPath(tempId);
         ObjectFileFormat.Footer? footer;
         try
@@ -145,6 +188,7 @@ public sealed partial class LocalVolumeStore
         }
         catch (FileNotFoundException)
         {
+            found = false;
             return false;
         }
 
@@ -166,7 +210,7 @@ public sealed partial class LocalVolumeStore
             {
                 TryDelete(path);
                 LogDeduplicated(key.FileName);
-                return true;
+                return false;
             }
         }
 

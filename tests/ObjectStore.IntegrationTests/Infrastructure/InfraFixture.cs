@@ -17,6 +17,9 @@ public sealed class InfraFixture : IAsyncLifetime
 
     public string AzureWebJobsStorage { get; private set; } = string.Empty;
 
+    /// <summary>Every setting of <c>infra.env</c>, for processes that need all of them (<c>./run</c>).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         var shared = Environment.GetEnvironmentVariable("OBJECTSTORE_TEST_INFRA");
@@ -35,6 +38,7 @@ public sealed class InfraFixture : IAsyncLifetime
             .Where(l => l.Contains('=') && !l.StartsWith('#'))
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0], p => p[1].Trim('\'', '"'));
+        Settings = values;
         RabbitMQConnection = values["RabbitMQConnection"];
         AzureWebJobsStorage = values["AzureWebJobsStorage"];
     }

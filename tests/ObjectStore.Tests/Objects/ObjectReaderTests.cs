@@ -25,6 +25,45 @@ public sealed class ObjectReaderTests
     }
 
     [Fact]
+    public async Task A_small_object_read_again_comes_from_the_api_memory_and_a_range_of_it_too()
+    {
+        var store = new StoreUnderTest(configure: o => o.ReadCacheBytes = 1024 * 1024);
+        var data = TestBytes.Random(4096);
+        await store.PutAsync("a", data);
+
+        Assert.Equal(data, await store.GetAsync("a"));
+        Assert.Equal(data[10..20], await store.GetAsync("a", new ByteRange(10, 19)));
+
+        Assert.Equal(0, store.Nodes.All.Sum(n => n.Reads));
+    }
+
+    [Fact]
+    public async Task A_copy_with_wrong_bytes_is_neither_served_nor_cached_and_is_repaired()
+    {
+        var store = new StoreUnderTest(configure: o => o.ReadCacheBytes = 1024 * 1024);
+        var data = TestBytes.Random(4096);
+        var version = await store.PutAsync("a", data);
+        var fresh = new StoreUnderTest(configure: o => o.ReadCacheBytes = 1024 * 1024);
+        foreach (var node in store.Nodes.All.Where(n => n.Objects.Count > 0).Take(2))
+        {
+            node.ServesWrongBytes = true;
+        }
+
+        // A second Api (empty cache) over the same nodes and metadata.
+        var reader = new ObjectReader(store.Metadata, store.Nodes, store.Nodes, new ErasureCodecs(), fresh.Cache, store.Repairs, Microsoft.Extensions.Logging.Abstractions.NullLogger<ObjectReader>.Instance);
+        await using (var source = await reader.OpenAsync(version, null, CancellationToken.None))
+        {
+            var output = new MemoryStream();
+            await source.CopyToAsync(output, 4096, CancellationToken.None);
+            Assert.Equal(data, output.ToArray());
+        }
+
+        Assert.True(fresh.Cache.TryGet(version.Hash, out var cached));
+        Assert.Equal(data, cached.ToArray());
+        Assert.Contains(store.Bus.Repairs, r => r.Hash == version.Hash);
+    }
+
+    [Fact]
     public async Task No_intact_copy_anywhere_is_unavailable()
     {
         var store = new StoreUnderTest();

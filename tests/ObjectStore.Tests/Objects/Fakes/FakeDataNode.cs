@@ -22,6 +22,9 @@ internal sealed class FakeDataNode(string address)
     /// <summary>Finds every stored file bad when asked to read it: quarantines it (locate stops reporting it) and serves nothing.</summary>
     public bool QuarantinesOnRead { get; set; }
 
+    /// <summary>Serves its stored bytes with one byte flipped (rot it has not found yet).</summary>
+    public bool ServesWrongBytes { get; set; }
+
     /// <summary>Answers nothing at all: no locate reply, no reads, no uploads.</summary>
     public bool Dead { get; set; }
 
@@ -30,4 +33,6 @@ internal sealed class FakeDataNode(string address)
     public ConcurrentDictionary<string, byte[]> Objects { get; } = new(StringComparer.Ordinal);
 
     public int UploadsStarted;
+
+    public int Reads;
 }

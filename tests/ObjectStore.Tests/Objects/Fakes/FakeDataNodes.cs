@@ -116,6 +116,37 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         return new TempUploadResult(shard ? new string('0', 64) : Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, sums.ToString());
     }
 
+    public Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        Interlocked.Increment(ref node.UploadsStarted);
+        if (node.Refuses || node.Dead)
+        {
+            throw new DataNodeException(address, "connection refused");
+        }
+
+        if (node.DiesAfterBytes is not null)
+        {
+            throw new DataNodeException(address, "connection reset (the node died)");
+        }
+
+        var bytes = content.ToArray();
+        if (node.CorruptsUploads && bytes.Length > 0)
+        {
+            bytes[bytes.Length / 2] ^= 0x40;
+        }
+
+        if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != key.Hash.Hex)
+        {
+            throw new DataNodeException(address, $"{DataNodeProtocol.Status.HashMismatch} content is not {key.Hash.Hex}");
+        }
+
+        node.Objects[key.FileName] = bytes;
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(bytes);
+        return Task.FromResult(new TempUploadResult(key.Hash.Hex, bytes.Length, sums.ToString()));
+    }
+
     public Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
         var node = _nodes[address];
@@ -147,6 +178,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
     public Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
     {
         var node = _nodes[address];
+        Interlocked.Increment(ref node.Reads);
         if (node.QuarantinesOnRead)
         {
             node.Objects.TryRemove(key.FileName, out _);
@@ -159,6 +191,11 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
 
         var r = range ?? new ByteRange(0, bytes.Length - 1);
         var slice = bytes.AsMemory((int)r.First, (int)Math.Min(r.Length, bytes.Length - r.First)).ToArray();
+        if (node.ServesWrongBytes && slice.Length > 0)
+        {
+            slice[0] ^= 1;
+        }
+
         return Task.FromResult<Stream?>(new CuttingStream(slice, node.CutsReadsAfterBytes));
     }
 

@@ -13,15 +13,18 @@ internal sealed class StoreUnderTest
 {
     public StoreUnderTest(int nodes = 6, Action<ObjectStoreOptions>? configure = null)
     {
-        var options = new ObjectStoreOptions { DataShards = 4, ParityShards = 2, ReplicateUpToBytes = 128 * 1024 };
+        // Repairs unpaced: the fake clock does not move by itself.
+        var options = new ObjectStoreOptions { DataShards = 4, ParityShards = 2, ReplicateUpToBytes = 128 * 1024, RepairBytesPerSecond = long.MaxValue, ReadCacheBytes = 0 };
         configure?.Invoke(options);
         Nodes = new FakeDataNodes(options, nodes);
         var wrapped = Options.Create(options);
         var codecs = new ErasureCodecs();
-        Placement = new NodePlacement(Nodes.Registry);
-        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Nodes), Nodes, codecs, wrapped, NullLogger<ObjectWriter>.Instance);
+        Cache = new ContentCache(wrapped);
+        Placement = new NodePlacement(Nodes.Registry, wrapped);
+        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Nodes), Nodes, codecs, Cache, wrapped, NullLogger<ObjectWriter>.Instance);
         Repairs = new RepairScheduler(Bus, wrapped, Nodes.Time, NullLogger<RepairScheduler>.Instance);
-        Reader = new ObjectReader(Metadata, Nodes, Nodes, codecs, Repairs, NullLogger<ObjectReader>.Instance);
+        Reader = new ObjectReader(Metadata, Nodes, Nodes, codecs, Cache, Repairs, NullLogger<ObjectReader>.Instance);
+        Repairer = new ShardRepairer(Nodes, Placement, Nodes, codecs, wrapped, Nodes.Time, NullLogger<ShardRepairer>.Instance);
     }
 
     public FakeDataNodes Nodes { get; }
@@ -37,6 +40,30 @@ internal sealed class StoreUnderTest
     public ObjectReader Reader { get; }
 
     public RepairScheduler Repairs { get; }
+
+    /// <summary>Off unless the test turns it on (<see cref="ObjectStoreOptions.ReadCacheBytes"/>): most tests are about the nodes.</summary>
+    public ContentCache Cache { get; }
+
+    public ShardRepairer Repairer { get; }
+
+    /// <summary>The node stops answering and its heartbeats stop: after the expiry period it is no longer live.</summary>
+    public void Kill(FakeDataNode node)
+    {
+        node.Dead = true;
+        Nodes.Time.Advance(Nodes.Options.NodeExpiry + TimeSpan.FromSeconds(1));
+        foreach (var other in Nodes.All.Where(n => !n.Dead))
+        {
+            Nodes.Beat(other);
+        }
+    }
+
+    /// <summary>Nodes holding any piece of this version, and how many pieces in all.</summary>
+    public IReadOnlyList<FakeDataNode> Holders(ObjectVersion version)
+    {
+        var layout = ObjectLayout.Parse(version.Layout);
+        var id = layout.StorageId(ContentHash.TryParse(version.Hash, out var h) ? h : throw new ArgumentException(version.Hash)).Hex;
+        return Nodes.All.Where(n => n.Objects.Keys.Any(k => k.Split('.')[0] == id)).ToList();
+    }
 
     public static ObjectName Name(string name) => ObjectName.TryCreate(name, out var parsed, out _) ? parsed! : throw new ArgumentException(name);
 

@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using ObjectStore.IntegrationTests.Infrastructure;
+
+// bench/soak [--minutes M] [--clients N] [--max-bytes B] [--max-down D] [--repository DIR] [--state DIR]
+// Starts ./run (6 data nodes, RS(4,2)), runs N clients of mixed PUT/GET/DELETE on their own names with objects of
+// 0 B to B bytes, kills and restarts data nodes at random (never more than D down at once), then restarts every node,
+// reads every name back, and prints the counts. Exit code 1 if any GET failed, any byte was wrong or any PUT failed twice.
+var options = SoakOptions.Parse(args);
+var environment = new Dictionary<string, string>
+{
+    // Quick membership, so that kills are noticed and returns heard within seconds.
+    ["ObjectStore__HeartbeatSchedule"] = "*/1 * * * * *",
+    ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
+    ["ObjectStore__NodeExpiry"] = "00:00:03",
+    ["ObjectStore__RepairScanSchedule"] = "*/30 * * * * *",
+    ["ObjectStore__RepairGracePeriod"] = "00:01:00",
+};
+Directory.CreateDirectory(options.State);
+Console.Error.WriteLine($"soak: starting ./run in {options.State}");
+await using var cluster = await RunCluster.StartAsync(options.Repository, options.State, dataNodes: 6, environment, "Release", TimeSpan.FromMinutes(15));
+Console.Error.WriteLine($"soak: ready at {cluster.ApiAddress}; {options.Clients} clients for {options.Duration}, at most {options.MaxDown} nodes down");
+
+var counts = new Counts();
+using var stop = new CancellationTokenSource(options.Duration);
+var clients = Enumerable.Range(0, options.Clients).Select(i => new SoakClient(i, cluster.Client, options, counts).RunAsync(stop.Token)).ToList();
+var chaos = ChaosAsync(cluster, options, counts, stop.Token);
+await Task.WhenAll(clients.Append(chaos));
+
+Console.Error.WriteLine("soak: restarting every node and reading every name back");
+foreach (var node in cluster.Nodes.Where(n => !n.IsRunning))
+{
+    await cluster.RestartAsync(node);
+}
+
+await cluster.WaitForLiveNodesAsync(cluster.Nodes, TimeSpan.FromSeconds(60));
+var verified = 0;
+foreach (var client in clients.Select(c => c.Result))
+{
+    verified += await client.VerifyAllAsync(CancellationToken.None);
+}
+
+counts.Print(Console.Out, options, verified);
+return counts.Failed ? 1 : 0;
+
+static async Task ChaosAsync(RunCluster cluster, SoakOptions options, Counts counts, CancellationToken cancellationToken)
+{
+    var random = new Random(options.Seed);
+    try
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(random.Next(options.ChaosMinSeconds, options.ChaosMaxSeconds + 1)), cancellationToken);
+            var down = cluster.Nodes.Where(n => !n.IsRunning).ToList();
+            var up = cluster.Nodes.Where(n => n.IsRunning).ToList();
+            if (down.Count < options.MaxDown && (down.Count == 0 || random.Next(2) == 0))
+            {
+                var victim = up[random.Next(up.Count)];
+                await cluster.KillAsync(victim);
+                Interlocked.Increment(ref counts.Kills);
+                Console.Error.WriteLine($"soak: {DateTime.Now:T} killed {victim} ({down.Count + 1} down)");
+            }
+            else
+            {
+                var back = down[random.Next(down.Count)];
+                await cluster.RestartAsync(back);
+                Interlocked.Increment(ref counts.Restarts);
+                Console.Error.WriteLine($"soak: {DateTime.Now:T} restarted {back} ({down.Count - 1} down)");
+            }
+        }
+    }
+    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    {
+    }
+}
+
+internal sealed record SoakOptions(TimeSpan Duration, int Clients, int MaxBytes, int MaxDown, string Repository, string State, int Seed, int ChaosMinSeconds, int ChaosMaxSeconds)
+{
+    public static SoakOptions Parse(string[] args)
+    {
+        var repository = Directory.GetCurrentDirectory();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        string Get(string key, string fallback) => values.TryGetValue(key, out var v) ? v : fallback;
+        repository = Path.GetFullPath(Get("repository", repository));
+        return new SoakOptions(
+            TimeSpan.FromMinutes(double.Parse(Get("minutes", "10"), CultureInfo.InvariantCulture)),
+            int.Parse(Get("clients", "8"), CultureInfo.InvariantCulture),
+            int.Parse(Get("max-bytes", (4 * 1024 * 1024).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+            int.Parse(Get("max-down", "2"), CultureInfo.InvariantCulture),
+            repository,
+            Path.GetFullPath(Get("state", Path.Combine(repository, ".local", "soak"))),
+            int.Parse(Get("seed", "1"), CultureInfo.InvariantCulture),
+            int.Parse(Get("chaos-min-seconds", "5"), CultureInfo.InvariantCulture),
+            int.Parse(Get("chaos-max-seconds", "20"), CultureInfo.InvariantCulture));
+    }
+}
+
+internal sealed class Counts
+{
+    public int Puts;
+    public int PutsRetried;
+    public int PutsFailedTwice;
+    public int Gets;
+    public int GetsFailed;
+    public int WrongBytes;
+    public int Deletes;
+    public int DeletesFailed;
+    public int Kills;
+    public int Restarts;
+    public long BytesPut;
+    public ConcurrentQueue<string> Problems { get; } = new();
+
+    public bool Failed => GetsFailed > 0 || WrongBytes > 0 || PutsFailedTwice > 0;
+
+    public void Problem(string text)
+    {
+        Problems.Enqueue($"{DateTime.Now:T} {text}");
+        Console.Error.WriteLine($"soak: PROBLEM {text}");
+    }
+
+    public void Print(TextWriter output, SoakOptions options, int verified)
+    {
+        output.WriteLine($"soak: {options.Clients} clients, {options.Duration.TotalMinutes:0.#} min, objects 0 B..{options.MaxBytes / 1024} KiB, 6 data nodes, at most {options.MaxDown} down");
+        output.WriteLine($"  node kills {Kills}, restarts {Restarts}");
+        output.WriteLine($"  PUT    {Puts,7}  ({BytesPut / (1024 * 1024)} MiB)  retried once {PutsRetried}  failed twice {PutsFailedTwice}");
+        output.WriteLine($"  GET    {Gets,7}  failed {GetsFailed}  wrong bytes {WrongBytes}");
+        output.WriteLine($"  DELETE {Deletes,7}  failed {DeletesFailed}");
+        output.WriteLine($"  final read-back of every name after all nodes returned: {verified} names checked");
+        foreach (var problem in Problems.Take(20))
+        {
+            output.WriteLine($"  ! {problem}");
+        }
+
+        output.WriteLine(Failed ? "soak: FAILED" : "soak: OK (0 failed GETs, 0 wrong bytes, 0 PUTs failed twice)");
+    }
+}
+
+/// <summary>One client on names of its own, so that it always knows what each name must read back as.</summary>
+internal sealed class SoakClient(int id, HttpClient http, SoakOptions options, Counts counts)
+{
+    private const int Names = 40;
+    private readonly Random _random = new(options.Seed * 1000 + id);
+
+    /// <summary>Per name: the SHA-256 and length it must read back as, null for never written or deleted.</summary>
+    private readonly (string Hash, long Length)?[] _expected = new (string, long)?[Names];
+
+    private string Name(int n) => $"soak-{id}-{n}";
+
+    public async Task<SoakClient> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var n = _random.Next(Names);
+                var roll = _random.Next(100);
+                if (roll < 45)
+                {
+                    await PutAsync(n, cancellationToken);
+                }
+                else if (roll < 90)
+                {
+                    await GetAsync(n, cancellationToken);
+                }
+                else
+                {
+                    await DeleteAsync(n, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return this;
+    }
+
+    private int NextSize()
+    {
+        var roll = _random.Next(100);
+        return roll switch
+        {
+            < 10 => 0,
+            < 45 => _random.Next(1, 8 * 1024),
+            < 70 => _random.Next(8 * 1024, 256 * 1024),
+            _ => _random.Next(256 * 1024, options.MaxBytes + 1),
+        };
+    }
+
+    private async Task PutAsync(int n, CancellationToken cancellationToken)
+    {
+        var body = new byte[NextSize()];
+        _random.NextBytes(body);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(body));
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            var (status, text) = await SendAsync(() => http.PutAsync($"/objects/{Name(n)}", new ByteArrayContent(body), cancellationToken), cancellationToken);
+            if (status == HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref counts.Puts);
+                Interlocked.Add(ref counts.BytesPut, body.Length);
+                _expected[n] = (hash, body.Length);
+                return;
+            }
+
+            if (attempt == 1)
+            {
+                Interlocked.Increment(ref counts.PutsRetried);
+                Console.Error.WriteLine($"soak: PUT {Name(n)} ({body.Length} B) failed once: {(int)status} {text}");
+            }
+            else
+            {
+                Interlocked.Increment(ref counts.PutsFailedTwice);
+                counts.Problem($"PUT {Name(n)} ({body.Length} B) failed twice: {(int)status} {text}");
+                // Nothing visible is the promise: the name keeps what it had.
+            }
+        }
+    }
+
+    private async Task GetAsync(int n, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref counts.Gets);
+        var result = await ReadAsync(n, cancellationToken);
+        if (result is not null)
+        {
+            counts.Problem(result);
+        }
+    }
+
+    /// <summary>Null when the name reads back as expected; what went wrong otherwise.</summary>
+    private async Task<string?> ReadAsync(int n, CancellationToken cancellationToken)
+    {
+        var expected = _expected[n];
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"/objects/{Name(n)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                if (expected is null && response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return null;
+                }
+
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                    var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                    if (expected is { } e && e.Hash == hash && e.Length == bytes.Length)
+                    {
+                        return null;
+                    }
+
+                    Interlocked.Increment(ref counts.WrongBytes);
+                    return $"GET {Name(n)}: {bytes.Length} B {hash[..12]}, expected {(expected is { } x ? $"{x.Length} B {x.Hash[..12]}" : "404")}";
+                }
+
+                if (expected is not null && response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    Interlocked.Increment(ref counts.WrongBytes);
+                    return $"GET {Name(n)}: 404, expected {expected.Value.Length} B";
+                }
+
+                if (attempt >= 2)
+                {
+                    Interlocked.Increment(ref counts.GetsFailed);
+                    return $"GET {Name(n)} failed twice: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= 2)
+                {
+                    Interlocked.Increment(ref counts.GetsFailed);
+                    return $"GET {Name(n)} failed twice: {ex.Message}";
+                }
+            }
+        }
+    }
+
+    private async Task DeleteAsync(int n, CancellationToken cancellationToken)
+    {
+        if (_expected[n] is null)
+        {
+            return;
+        }
+
+        var (status, text) = await SendAsync(() => http.DeleteAsync($"/objects/{Name(n)}", cancellationToken), cancellationToken);
+        if (status == HttpStatusCode.OK)
+        {
+            Interlocked.Increment(ref counts.Deletes);
+            _expected[n] = null;
+        }
+        else
+        {
+            Interlocked.Increment(ref counts.DeletesFailed);
+            counts.Problem($"DELETE {Name(n)}: {(int)status} {text}");
+        }
+    }
+
+    private static async Task<(HttpStatusCode, string)> SendAsync(Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await send();
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (HttpRequestException ex)
+        {
+            return (0, ex.Message);
+        }
+    }
+
+    public async Task<int> VerifyAllAsync(CancellationToken cancellationToken)
+    {
+        for (var n = 0; n < Names; n++)
+        {
+            var result = await ReadAsync(n, cancellationToken);
+            if (result is not null)
+            {
+                counts.Problem("final " + result);
+            }
+        }
+
+        return Names;
+    }
+}
