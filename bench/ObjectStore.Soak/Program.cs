@@ -21,7 +21,7 @@ var environment = new Dictionary<string, string>
 };
 Directory.CreateDirectory(options.State);
 Console.Error.WriteLine($"soak: starting ./run in {options.State}");
-await using var cluster = await RunCluster.StartAsync(options.Repository, options.State, dataNodes: 6, environment, "Release", TimeSpan.FromMinutes(15));
+await using var cluster = await RunCluster.StartAsync(options.Repository, options.State, dataNodes: 6, environment, "Release", TimeSpan.FromMinutes(40));
 Console.Error.WriteLine($"soak: ready at {cluster.ApiAddress}; {options.Clients} clients for {options.Duration}, at most {options.MaxDown} nodes down");
 
 var counts = new Counts();

@@ -36,10 +36,12 @@ public sealed class RunCluster : IAsyncDisposable
     private readonly Process _run;
     private readonly StringBuilder _output;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string _repository;
 
-    private RunCluster(Process run, StringBuilder output, IReadOnlyDictionary<string, string> environment, string apiAddress, IReadOnlyList<RunNode> nodes)
+    private RunCluster(Process run, StringBuilder output, IReadOnlyDictionary<string, string> environment, string repository, string apiAddress, IReadOnlyList<RunNode> nodes)
     {
         _run = run;
+        _repository = repository;
         _output = output;
         _environment = environment;
         ApiAddress = apiAddress;
@@ -127,7 +129,7 @@ public sealed class RunCluster : IAsyncDisposable
             .Select(l => l.Split('\t'))
             .Select(f => new RunNode(f[0], int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture), f[2], f[3], f[4], f[5]))
             .ToList();
-        return new RunCluster(run, output, environment, $"127.0.0.1:{apiPort}", nodes);
+        return new RunCluster(run, output, environment, repository, $"127.0.0.1:{apiPort}", nodes);
     }
 
     /// <summary>SIGKILL: the node gets no chance to say goodbye, as when a machine dies.</summary>
@@ -154,11 +156,23 @@ public sealed class RunCluster : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(node.StorageRoot)!,
+            // Where ./run starts its processes, so that they read the same local settings.
+            WorkingDirectory = _repository,
         };
         foreach (var (key, value) in _environment)
         {
             info.Environment[key] = value;
+        }
+
+        // Servers ./run started itself (when it was not given them) are in its infra.env.
+        var ownInfra = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(node.StorageRoot)!)!, "infra", "infra.env");
+        if (File.Exists(ownInfra))
+        {
+            foreach (var line in File.ReadLines(ownInfra).Where(l => l.Contains('=') && !l.StartsWith('#')))
+            {
+                var (key, value) = (line[..line.IndexOf('=')], line[(line.IndexOf('=') + 1)..].Trim('\'', '"'));
+                info.Environment[key] = value;
+            }
         }
 
         info.Environment["LISTEN_ADDRESS"] = node.Address;
