@@ -47,7 +47,7 @@ public sealed class DeadNodeWriteTests(InfraFixture infra)
             environment.TryAdd(key, value);
         }
 
-        await using var cluster = await RunCluster.StartAsync(Repository.Root, state, dataNodes: 6, environment, Repository.Configuration, TimeSpan.FromMinutes(10));
+        var cluster = await RunCluster.StartAsync(Repository.Root, state, dataNodes: 6, environment, Repository.Configuration, TimeSpan.FromMinutes(10));
         try
         {
             var bodies = new Dictionary<string, byte[]>();
@@ -105,13 +105,14 @@ public sealed class DeadNodeWriteTests(InfraFixture infra)
         finally
         {
             await cluster.DisposeAsync();
-            try
-            {
-                Directory.Delete(state, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+        }
+
+        try
+        {
+            Directory.Delete(state, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 

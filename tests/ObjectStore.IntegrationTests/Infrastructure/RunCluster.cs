@@ -37,6 +37,7 @@ public sealed class RunCluster : IAsyncDisposable
     private readonly StringBuilder _output;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _repository;
+    private int _disposed;
 
     private RunCluster(Process run, StringBuilder output, IReadOnlyDictionary<string, string> environment, string repository, string apiAddress, IReadOnlyList<RunNode> nodes)
     {
@@ -234,6 +235,11 @@ public sealed class RunCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         foreach (var node in Nodes.Where(n => n.Restarted is { HasExited: false }))
         {
