@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ObjectStore.Functions.Keys;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Metadata;
@@ -27,7 +28,7 @@ public static class ObjectStoreServices
         services.AddSingleton<ShardRepairer>();
         services.AddSingleton<RepairScan>();
         services.AddSingleton<ObjectDownloads>();
-        services.AddSingleton(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
+        services.AddSingleton(sp => new DataNodeClient(new HttpClient(FunctionKeyHandler.Wrap(DataNodeClient.CreateHandler(), sp.GetService<FunctionAppKey>())) { Timeout = Timeout.InfiniteTimeSpan }));
         return services;
     }
 
