@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
 using ObjectStore.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
@@ -45,7 +45,7 @@ public sealed class FunctionHostTests(InfraFixture infra)
         }
     }
 
-    private static async Task<FunctionsApp> StartHostAsync(InfraFixture infra, Type functions, string hostId, Journal journal, params string[] settings)
+    private static async Task<LocalFunctionsApp> StartHostAsync(InfraFixture infra, Type functions, string hostId, Journal journal, params string[] settings)
     {
         string[] args =
         [
@@ -55,7 +55,7 @@ public sealed class FunctionHostTests(InfraFixture infra)
             "--extensions:rabbitMQ:maxDeliveryRetries=2",
             .. settings,
         ];
-        var builder = FunctionsApplication.CreateBuilder(args, [functions], hostId);
+        var builder = LocalFunctionsHost.CreateBuilder(args, [functions], hostId);
         builder.Services.AddSingleton(journal);
         var app = builder.Build();
         await app.StartAsync();

@@ -67,8 +67,8 @@ public static class FunctionDiscovery
                 throw new FunctionIndexingException($"Function '{name}': the local host needs the HTTP trigger's methods listed.");
             case HttpTriggerAttribute when parameter.ParameterType != typeof(HttpRequest):
                 throw new FunctionIndexingException($"Function '{name}': an HTTP trigger binds an HttpRequest parameter (ASP.NET Core integration).");
-            case RabbitMQTriggerAttribute rabbit when string.IsNullOrEmpty(rabbit.QueueName):
-                throw new FunctionIndexingException($"Function '{name}': a RabbitMQ trigger names a queue.");
+            case RabbitMQTriggerAttribute rabbit when string.IsNullOrEmpty(rabbit.QueueName) && parameter.GetCustomAttribute<RabbitMQ.RabbitMQExchangeAttribute>() is null:
+                throw new FunctionIndexingException($"Function '{name}': a RabbitMQ trigger names a queue (or binds to an exchange with [RabbitMQExchange]).");
             case RabbitMQTriggerAttribute rabbit when rabbit.HostName is not null || rabbit.UserNameSetting is not null || rabbit.PasswordSetting is not null || rabbit.Port != 0:
                 throw new FunctionIndexingException($"Function '{name}': the local host connects through ConnectionStringSetting only, not HostName/UserNameSetting/PasswordSetting/Port.");
             case TimerTriggerAttribute when parameter.ParameterType != typeof(TimerInfo):

@@ -114,7 +114,9 @@ public sealed partial class FunctionKeys(IConfiguration configuration, FunctionH
         return unchanged ? stored! : new HostSecrets(master, keys);
     }
 
-    public KeyCheck Check(AuthorizationLevel level, string? presented)
+    public KeyCheck Check(AuthorizationLevel level, string? presented) => Check(Secrets, level, presented);
+
+    internal static KeyCheck Check(HostSecrets secrets, AuthorizationLevel level, string? presented)
     {
         if (level == AuthorizationLevel.Anonymous)
         {
@@ -127,7 +129,7 @@ public sealed partial class FunctionKeys(IConfiguration configuration, FunctionH
         }
 
         var masterOnly = level is AuthorizationLevel.Admin or AuthorizationLevel.System;
-        return Secrets.Accepts(presented, masterOnly) ? KeyCheck.Allowed : KeyCheck.Wrong;
+        return secrets.Accepts(presented, masterOnly) ? KeyCheck.Allowed : KeyCheck.Wrong;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Function keys of host {HostId} {How} (container {Container})")]
