@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
 
@@ -23,9 +24,9 @@ public sealed class FunctionHostTests(InfraFixture infra)
     public sealed class QueueFunctions(Journal journal)
     {
         [Function("HostTestFlaky")]
-        public void Flaky([RabbitMQTrigger("%TestQueue%")] string message, RabbitMQMessage context)
+        public void Flaky([RabbitMQTrigger("%TestQueue%")] string message, FunctionContext context)
         {
-            journal.Calls.Enqueue($"{message}#{context.RetryCount}");
+            journal.Calls.Enqueue($"{message}#{RabbitMQBindingData.Properties(context).RetryCount}");
             if (message.StartsWith("fail", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("this message always fails");

@@ -32,6 +32,8 @@ public sealed class TestCluster : IAsyncDisposable
             ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
             ["ObjectStore__NodeExpiry"] = NodeExpiry.ToString(),
             ["AzureFunctionsJobHost__id"] = $"it-{id}",
+            // Api and data nodes share the host id here, so the Api finds the nodes' function key under it.
+            ["DataNodeHostId"] = $"it-{id}",
             ["ObjectStore__DataShards"] = "2",
             ["ObjectStore__ParityShards"] = "1",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
