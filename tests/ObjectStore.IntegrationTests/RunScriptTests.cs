@@ -99,6 +99,7 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
             ["RUN_SKIP_BUILD"] = "1",
             ["RabbitMQConnection"] = infra.RabbitMQConnection,
             ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["EtcdEndpoints"] = infra.EtcdEndpoints,
             ["ObjectStore__HeartbeatExchange"] = $"apiServers-{id}",
             ["ObjectStore__LocateExchange"] = $"dataServers-{id}",
             ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
