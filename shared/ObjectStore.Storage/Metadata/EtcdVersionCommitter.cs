@@ -302,7 +302,8 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
             var seen = _contents.GetValueOrDefault(group.Key);
             // Claimed or collected since the writer looked (which the touch in FindContentAsync makes impossible within a
             // grace period, so this is a defence): its bytes may be gone, fail rather than commit a version without them.
-            var collectedMeanwhile = now is not null
+            var changed = seen is null ? now is not null : now is null || now.Revision != seen.Revision;
+            var collectedMeanwhile = changed && now is not null
                 && (now.State != ContentState.Live || (seen is { State: ContentState.Live } && seen.Generation != now.Generation));
             if (collectedMeanwhile)
             {
