@@ -173,7 +173,7 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
                         return;
                     }
                 }
-                catch (MetadataUnavailableException) when (attempt == 1)
+                catch (MetadataUnavailableException)
                 {
                     // The client retried a transaction whose answer was lost: it may have landed. Look once.
                     await FindLandedAsync(prepared, commit).ConfigureAwait(false);
@@ -303,8 +303,9 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
             // Claimed or collected since the writer looked (which the touch in FindContentAsync makes impossible within a
             // grace period, so this is a defence): its bytes may be gone, fail rather than commit a version without them.
             var changed = seen is null ? now is not null : now is null || now.Revision != seen.Revision;
-            var collectedMeanwhile = changed && now is not null
-                && (now.State != ContentState.Live || (seen is { State: ContentState.Live } && seen.Generation != now.Generation));
+            var collectedMeanwhile = changed && (now is null
+                ? seen is { State: not ContentState.Collected }
+                : now.State != ContentState.Live || (seen is { State: ContentState.Live } && seen.Generation != now.Generation));
             if (collectedMeanwhile)
             {
                 foreach (var commit in group.Where(retry.Contains).ToList())
