@@ -36,6 +36,7 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ContentRecord?> _contents = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private int _disposed;
 
     public EtcdVersionCommitter(EtcdMetadataStore store, ObjectStoreOptions options, TimeProvider time, ILogger logger)
     {
@@ -331,8 +332,14 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
         _heads[name] = head;
     }
 
+    /// <summary>Idempotent: DI disposes the store once per registration that returns it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
