@@ -19,9 +19,7 @@ public static class ObjectStoreServices
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();
-        services.AddSingleton<BlobMetadataStore>();
-        services.AddSingleton<CachingMetadataStore>();
-        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
+        services.AddObjectMetadata(configuration);
         services.AddSingleton<ObjectService>();
         services.AddSingleton<ErasureCodecs>();
         services.AddSingleton<RepairScheduler>();
@@ -29,6 +27,33 @@ public static class ObjectStoreServices
         services.AddSingleton<RepairScan>();
         services.AddSingleton<ObjectDownloads>();
         services.AddSingleton(sp => new DataNodeClient(new HttpClient(FunctionKeyHandler.Wrap(DataNodeClient.CreateHandler(), sp.GetService<FunctionAppKey>())) { Timeout = Timeout.InfiniteTimeSpan }));
+        return services;
+    }
+
+    /// <summary>The metadata store chosen by <c>ObjectStore:MetadataStore</c> (etcd unless <c>blob</c>), behind the cache.</summary>
+    private static IServiceCollection AddObjectMetadata(this IServiceCollection services, IConfiguration configuration)
+    {
+        var kind = configuration.GetSection(ObjectStoreOptions.Section)[nameof(ObjectStoreOptions.MetadataStore)] ?? "etcd";
+        if (string.Equals(kind, "blob", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<BlobMetadataStore>();
+            services.AddKeyedSingleton<IMetadataStore>(CachingMetadataStore.BackingStore, (sp, _) => sp.GetRequiredService<BlobMetadataStore>());
+        }
+        else if (string.Equals(kind, "etcd", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<EtcdConnection>();
+            services.AddSingleton<EtcdMetadataStore>();
+            services.AddKeyedSingleton<IMetadataStore>(CachingMetadataStore.BackingStore, (sp, _) => sp.GetRequiredService<EtcdMetadataStore>());
+            services.AddHostedService<EtcdMetadataWatch>();
+        }
+        else
+        {
+            throw new InvalidOperationException($"ObjectStore:MetadataStore is '{kind}'; expected 'etcd' or 'blob'.");
+        }
+
+        services.AddSingleton<CachingMetadataStore>();
+        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
+        services.AddSingleton<ContentCollector>();
         return services;
     }
 
