@@ -105,6 +105,9 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
             ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
             ["ObjectStore__MetadataContainer"] = $"meta-{id}",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            // RS(2,1): small objects as two copies, so two live nodes of three still take PUTs.
+            ["ObjectStore__DataShards"] = "2",
+            ["ObjectStore__ParityShards"] = "1",
             ["AzureFunctionsJobHost__id"] = $"run-{id}",
             ["DataNodeHostId"] = $"run-{id}",
         };
@@ -160,13 +163,16 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         Assert.Equal(all, await LiveNodesAsync(client));
         var body = Encoding.UTF8.GetBytes("this is a test objects");
         Assert.True((await client.PutAsync("/objects/test", new ByteArrayContent(body))).IsSuccessStatusCode);
-        var pids = Directory.GetFiles(Path.Combine(_state, "pids")).ToDictionary(Path.GetFileNameWithoutExtension, f => int.Parse(File.ReadAllText(f).Trim()));
+        var pids = Directory.GetFiles(Path.Combine(_state, "pids")).ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, f => int.Parse(File.ReadAllText(f).Trim()));
 
         Process.Start("kill", ["-KILL", pids["node2"].ToString()])!.WaitForExit();
         var left = all.Where(a => a != $"127.0.0.1:{nodePort + 1}").ToList();
         await Eventually.ReturnsAsync(async () => (await LiveNodesAsync(client)).SequenceEqual(left), gone => gone, TimeSpan.FromSeconds(15), "node 2 gone from /nodes");
         Assert.Equal(body, await client.GetByteArrayAsync("/objects/test"));
-        Assert.True((await client.PutAsync("/objects/after-kill", new ByteArrayContent(body))).IsSuccessStatusCode);
+        using (var afterKill = await client.PutAsync("/objects/after-kill", new ByteArrayContent(body)))
+        {
+            Assert.True(afterKill.IsSuccessStatusCode, $"PUT with a node down: {(int)afterKill.StatusCode} {await afterKill.Content.ReadAsStringAsync()}");
+        }
         await Eventually.TrueAsync(() => Output.Contains("run: DataNode 2 (127.0.0.1:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "./run reporting node 2 down");
         Assert.False(_run.HasExited, "./run exited when a node died:\n" + Output);
 
