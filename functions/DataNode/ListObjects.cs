@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
@@ -16,7 +16,7 @@ public sealed class ListObjects(LocalVolumeStore store)
     private const int MaxLimit = 10_000;
 
     [Function(nameof(ListObjects))]
-    public IResult Run([HttpTrigger("GET", Route = "objects")] HttpRequest request)
+    public IResult Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "objects")] HttpRequest request)
     {
         var after = request.Query["after"].ToString();
         if (after.Length > 0 && !StoredKey.TryParse(after, out _))
