@@ -23,6 +23,9 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
     /// <summary>Transactions applied so far (for tests that count round trips).</summary>
     public long CommittedTransactions { get; private set; }
 
+    /// <summary>Lease renewals answered so far.</summary>
+    public long KeepAlives { get; private set; }
+
     public int MaxOperationsPerTransaction { get; } = maxOperationsPerTransaction;
 
     public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
@@ -93,6 +96,7 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
     {
         lock (Enter(ct))
         {
+            KeepAlives++;
             if (!_leases.TryGetValue(lease, out var state)) return Task.FromResult(false);
             state.Deadline = time.GetUtcNow() + state.TimeToLive;
             return Task.FromResult(true);
