@@ -5,7 +5,7 @@ public sealed partial class KvMeta
     public Task<Entry> LinkAsync(ulong inode, ulong newParent, string newName, CancellationToken ct)
     {
         Names.ValidateNew(newName);
-        return RunAsync(async (txn, token) =>
+        return LockedAsync(newParent, ct, () => RunAsync(async (txn, token) =>
         {
             var attributes = await txn.RequireAttributesAsync(inode, token);
             if (attributes.Type == InodeType.Directory) throw MetaErrors.NotPermitted($"inode {inode} is a directory: no hard links to directories");
@@ -18,6 +18,6 @@ public sealed partial class KvMeta
             txn.PutAttributes(inode, linked);
             txn.Put(_keys.DirectoryEntry(newParent, newName), DirectoryEntryCodec.Encode(attributes.Type, inode));
             return new Entry(inode, linked);
-        }, ct);
+        }, ct));
     }
 }

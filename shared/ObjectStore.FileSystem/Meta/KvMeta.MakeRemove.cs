@@ -31,6 +31,7 @@ public sealed partial class KvMeta
     {
         Names.ValidateNew(name);
         var inode = await NewInodeAsync(ct);
+        using var held = await _locks.AcquireAsync(parent, ct);
         return await RunAsync(async (txn, token) =>
         {
             var (directory, existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
@@ -63,7 +64,9 @@ public sealed partial class KvMeta
     public async Task UnlinkAsync(ulong parent, string name, CancellationToken ct)
     {
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
@@ -82,7 +85,9 @@ public sealed partial class KvMeta
         if (name == ".") throw MetaErrors.Invalid("rmdir of '.'");
         if (name == "..") throw MetaErrors.NotEmpty(parent);
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);

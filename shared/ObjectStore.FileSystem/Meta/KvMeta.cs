@@ -20,6 +20,7 @@ public sealed partial class KvMeta : IFileSystemMeta
     private readonly ConcurrentDictionary<ulong, byte> _sustained = new();
     private readonly IdPool _inodeIds;
     private readonly IdPool _sliceIds;
+    private readonly InodeLocks _locks = new();
 
     public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
     {
@@ -93,6 +94,12 @@ public sealed partial class KvMeta : IFileSystemMeta
         {
             throw MetaErrors.TimedOut(_options.OperationTimeout, lastFailure);
         }
+    }
+
+    private async Task<T> LockedAsync<T>(ulong inode, CancellationToken ct, Func<Task<T>> operation)
+    {
+        using var held = await _locks.AcquireAsync(inode, ct);
+        return await operation();
     }
 
     /// <summary>Ids handed out from a batch taken from a shared counter (one transaction per batch, not per id).</summary>
