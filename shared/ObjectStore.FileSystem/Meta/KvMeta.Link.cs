@@ -5,7 +5,7 @@ public sealed partial class KvMeta
     public Task<Entry> LinkAsync(ulong inode, ulong newParent, string newName, CancellationToken ct)
     {
         Names.ValidateNew(newName);
-        return LockedAsync(newParent, ct, () => RunAsync(async (txn, token) =>
+        return RunAsync(async (txn, token) =>
         {
             var attributes = await txn.RequireAttributesAsync(inode, token);
             if (attributes.Type == InodeType.Directory) throw MetaErrors.NotPermitted($"inode {inode} is a directory: no hard links to directories");
@@ -13,11 +13,11 @@ public sealed partial class KvMeta
             var (directory, existing) = await LoadDirectoryEntryAsync(txn, newParent, newName, token);
             if (existing is not null) throw MetaErrors.Exists(newParent, newName);
             var now = NowNs();
-            txn.PutAttributes(newParent, directory with { MtimeNs = now, CtimeNs = now });
+            if (DirectoryTimesStale(directory, now)) txn.PutAttributes(newParent, directory with { MtimeNs = now, CtimeNs = now });
             var linked = attributes with { LinkCount = attributes.LinkCount + 1, CtimeNs = now };
             txn.PutAttributes(inode, linked);
             txn.Put(_keys.DirectoryEntry(newParent, newName), DirectoryEntryCodec.Encode(attributes.Type, inode));
             return new Entry(inode, linked);
-        }, ct));
+        }, ct);
     }
 }

@@ -36,6 +36,14 @@ public sealed partial class KvMeta : IFileSystemMeta
         _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
     }
 
+    /// <summary>
+    /// Whether an entry change must write the directory's record: always when its link count changes, else only
+    /// when its times are older than <see cref="FileSystemMetaOptions.DirectoryTimesResolution"/>. Skipping is safe
+    /// for rmdir's emptiness check, which compares the entry range itself.
+    /// </summary>
+    private bool DirectoryTimesStale(InodeAttributes directory, long now) =>
+        now - directory.MtimeNs >= _options.DirectoryTimesResolution.Ticks * 100 || now < directory.MtimeNs;
+
     private long NowNs() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     /// <summary>Bytes an inode counts for in the volume's usage: its length rounded up to 4 KiB, at least 4 KiB (as JuiceFS counts).</summary>
@@ -94,12 +102,6 @@ public sealed partial class KvMeta : IFileSystemMeta
         {
             throw MetaErrors.TimedOut(_options.OperationTimeout, lastFailure);
         }
-    }
-
-    private async Task<T> LockedAsync<T>(ulong inode, CancellationToken ct, Func<Task<T>> operation)
-    {
-        using var held = await _locks.AcquireAsync(inode, ct);
-        return await operation();
     }
 
     /// <summary>Ids handed out from a batch taken from a shared counter (one transaction per batch, not per id).</summary>
