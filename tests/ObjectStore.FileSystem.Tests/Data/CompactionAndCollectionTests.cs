@@ -40,7 +40,7 @@ public sealed class CompactionAndCollectionTests
 
         Assert.Equal(40, await data.CollectDeletedSlicesAsync(CancellationToken.None));
         Assert.Equal([(merged.Slice.Id, 0), (merged.Slice.Id, 1)], store.Keys.Order().ToList());
-        FileDataModelTests.AssertNoLeaksAndNothingMissing(meta, store);
+        await AssertNoLeaksAndNothingMissingAsync(meta, inode, store, chunks: 2);
 
         await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
         Assert.Equal(model, await ReadAllAsync(handle, model.Length));
@@ -57,7 +57,7 @@ public sealed class CompactionAndCollectionTests
 
         await UntilAsync(() => meta.Chunk(inode, 0).Count == 1, "background compaction");
         await data.CollectDeletedSlicesAsync(CancellationToken.None);
-        FileDataModelTests.AssertNoLeaksAndNothingMissing(meta, store);
+        await AssertNoLeaksAndNothingMissingAsync(meta, inode, store, chunks: 2);
         Assert.Equal(model, await ReadAllAsync(handle, model.Length));
     }
 
@@ -107,6 +107,6 @@ public sealed class CompactionAndCollectionTests
         var referenced = meta.Referenced();
         Assert.Equal(2, referenced.Count);
         Assert.All(referenced, id => Assert.True(store.Contains(id, 0)));
-        FileDataModelTests.AssertNoLeaksAndNothingMissing(meta, store);
+        await AssertNoLeaksAndNothingMissingAsync(meta, inode, store, chunks: 2);
     }
 }
