@@ -31,6 +31,8 @@ public sealed partial class KvMeta
     {
         Names.ValidateNew(name);
         var inode = await NewInodeAsync(ct);
+        // Only a subdirectory always rewrites the parent (its link count); files need no local serialisation.
+        using var held = type == InodeType.Directory ? await _locks.AcquireAsync(parent, ct) : default(InodeLocks.Held?);
         return await RunAsync(async (txn, token) =>
         {
             var (directory, existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
@@ -45,12 +47,13 @@ public sealed partial class KvMeta
             var targetBytes = target is null ? null : Encoding.UTF8.GetBytes(target);
             var attributes = new InodeAttributes(type, permissions, uid, gid, type == InodeType.Directory ? 2u : 1u,
                 (ulong)(targetBytes?.Length ?? 0), rdev, now, now, now, parent);
-            txn.PutAttributes(parent, directory with
-            {
-                LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
-                MtimeNs = now,
-                CtimeNs = now,
-            });
+            if (type == InodeType.Directory || DirectoryTimesStale(directory, now))
+                txn.PutAttributes(parent, directory with
+                {
+                    LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
+                    MtimeNs = now,
+                    CtimeNs = now,
+                });
             txn.PutAttributes(inode, attributes);
             txn.Put(_keys.DirectoryEntry(parent, name), DirectoryEntryCodec.Encode(type, inode));
             if (targetBytes is not null) txn.Put(_keys.Symlink(inode), targetBytes);
@@ -69,7 +72,7 @@ public sealed partial class KvMeta
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
             if (type == InodeType.Directory) throw MetaErrors.IsDirectory(inode);
             var now = NowNs();
-            txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
+            if (DirectoryTimesStale(directory, now)) txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
             txn.Delete(_keys.DirectoryEntry(parent, name));
             var attributes = await txn.GetAttributesAsync(inode, token);
             return attributes is null ? 0UL : DropLink(txn, inode, attributes, now);
@@ -82,7 +85,9 @@ public sealed partial class KvMeta
         if (name == ".") throw MetaErrors.Invalid("rmdir of '.'");
         if (name == "..") throw MetaErrors.NotEmpty(parent);
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
@@ -98,14 +103,13 @@ public sealed partial class KvMeta
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }
 
-    /// <summary>
-    /// ENOTEMPTY unless the directory has no entries. The range read is not compared, but every change to a
-    /// directory's entries writes its attributes, which the caller read (and so compares).
-    /// </summary>
+    /// <summary>ENOTEMPTY unless the directory has no entries; the commit then also requires the entry range to be still empty.</summary>
     private async Task RequireEmptyAsync(MetaTransaction txn, ulong directory, CancellationToken ct)
     {
-        var page = await txn.RangeAsync(_keys.DirectoryEntriesStart(directory), _keys.DirectoryEntriesEnd(directory), 1, ct);
+        var (from, to) = (_keys.DirectoryEntriesStart(directory), _keys.DirectoryEntriesEnd(directory));
+        var page = await txn.RangeAsync(from, to, 1, ct);
         if (page.Entries.Count > 0) throw MetaErrors.NotEmpty(directory);
+        txn.RequireRangeEmpty(from, to);
     }
 
     /// <summary>

@@ -14,7 +14,9 @@ public sealed partial class KvMeta
             throw MetaErrors.Invalid($"rename flags {flags} are not supported together");
         Names.ValidateNew(name);
         Names.ValidateNew(newName);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, newParent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (source, sourceEntry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (target, targetEntry) = parent == newParent ? (source, await txn.GetEntryAsync(newParent, newName, token)) : await LoadDirectoryEntryAsync(txn, newParent, newName, token);

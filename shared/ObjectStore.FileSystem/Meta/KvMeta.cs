@@ -20,6 +20,7 @@ public sealed partial class KvMeta : IFileSystemMeta
     private readonly ConcurrentDictionary<ulong, byte> _sustained = new();
     private readonly IdPool _inodeIds;
     private readonly IdPool _sliceIds;
+    private readonly InodeLocks _locks = new();
 
     public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
     {
@@ -34,6 +35,14 @@ public sealed partial class KvMeta : IFileSystemMeta
         _inodeIds = new IdPool(CounterNames.NextInode, options.InodeBatchSize);
         _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
     }
+
+    /// <summary>
+    /// Whether an entry change must write the directory's record: always when its link count changes, else only
+    /// when its times are older than <see cref="FileSystemMetaOptions.DirectoryTimesResolution"/>. Skipping is safe
+    /// for rmdir's emptiness check, which compares the entry range itself.
+    /// </summary>
+    private bool DirectoryTimesStale(InodeAttributes directory, long now) =>
+        now - directory.MtimeNs >= _options.DirectoryTimesResolution.Ticks * 100 || now < directory.MtimeNs;
 
     private long NowNs() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
 
