@@ -66,16 +66,22 @@ public sealed partial class KvMeta
     public async Task UnlinkAsync(ulong parent, string name, CancellationToken ct)
     {
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        // Deleting a small file writes the directory's record (the transaction's witness): serialise this client's
+        // unlinks in one directory so that they do not keep failing each other's compares.
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
             if (type == InodeType.Directory) throw MetaErrors.IsDirectory(inode);
             var now = NowNs();
-            if (DirectoryTimesStale(directory, now)) txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
             txn.Delete(_keys.DirectoryEntry(parent, name));
             var attributes = await txn.GetAttributesAsync(inode, token);
-            return attributes is null ? 0UL : DropLink(txn, inode, attributes, now);
+            var deleted = attributes is null ? 0UL : await DropLinkAsync(txn, inode, attributes, now, token);
+            // The directory's record is also this transaction's witness when it puts nothing else (a small file deleted whole).
+            if (DirectoryTimesStale(directory, now) || !txn.HasPuts) txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
+            return deleted;
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }
@@ -97,8 +103,7 @@ public sealed partial class KvMeta
             txn.Delete(_keys.DirectoryEntry(parent, name));
             if (await txn.GetAttributesAsync(inode, token) is not { } attributes) return 0UL;
             await RequireEmptyAsync(txn, inode, token);
-            DeleteInode(txn, inode, attributes);
-            return inode;
+            return await DeleteInodeAsync(txn, inode, attributes, token) ? inode : 0UL;
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }
@@ -115,9 +120,9 @@ public sealed partial class KvMeta
     /// <summary>
     /// Drops one link of a non-directory in <paramref name="txn"/>. The last link deletes the inode — unless this
     /// session has it open: then it stays (nlink 0) under the session until the last release. Answers the inode if
-    /// it was deleted (its chunks are then removed after the commit), else 0.
+    /// its chunks and other keys are still to be removed after the commit, else 0.
     /// </summary>
-    private ulong DropLink(MetaTransaction txn, ulong inode, InodeAttributes attributes, long now)
+    private async Task<ulong> DropLinkAsync(MetaTransaction txn, ulong inode, InodeAttributes attributes, long now, CancellationToken ct)
     {
         var remaining = attributes with { LinkCount = Math.Max(1, attributes.LinkCount) - 1, CtimeNs = now };
         if (remaining.LinkCount > 0)
@@ -132,7 +137,6 @@ public sealed partial class KvMeta
             txn.AfterCommit(() => _sustained[inode] = 0);
             return 0;
         }
-        DeleteInode(txn, inode, attributes);
-        return inode;
+        return await DeleteInodeAsync(txn, inode, attributes, ct) ? inode : 0UL;
     }
 }

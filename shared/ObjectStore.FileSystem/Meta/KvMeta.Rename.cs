@@ -55,10 +55,9 @@ public sealed partial class KvMeta
                 await RequireEmptyAsync(txn, replaced.Inode, token);
                 var newDirectory = await txn.RequireAttributesAsync(newParent, token);
                 txn.PutAttributes(newParent, newDirectory with { LinkCount = newDirectory.LinkCount - 1 });
-                DeleteInode(txn, replaced.Inode, victim);
-                return replaced.Inode;
+                return await DeleteInodeAsync(txn, replaced.Inode, victim, token) ? replaced.Inode : 0UL;
             }
-            return DropLink(txn, replaced.Inode, victim, now);
+            return await DropLinkAsync(txn, replaced.Inode, victim, now, token);
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }

@@ -50,6 +50,16 @@ public sealed partial class KvMeta : IFileSystemMeta
     private static long SpaceOf(InodeAttributes attributes) =>
         attributes.Type == InodeType.File && attributes.Length > 0 ? (long)((attributes.Length + 4095) & ~4095UL) : 4096;
 
+    /// <summary>A directory's attributes and one of its entries, in one round trip; ENOENT/ENOTDIR for the directory.</summary>
+    private async Task<(InodeAttributes Directory, (InodeType Type, ulong Inode)? Entry)> LoadDirectoryEntryAsync(MetaTransaction txn, ulong parent, string name, CancellationToken ct)
+    {
+        var values = await txn.GetManyAsync([_keys.Attributes(parent), _keys.DirectoryEntry(parent, name)], ct);
+        if (values[0] is not { } parentValue) throw MetaErrors.NoInode(parent);
+        var directory = AttributeCodec.Decode(parentValue);
+        if (directory.Type != InodeType.Directory) throw MetaErrors.NotDirectory(parent);
+        return (directory, values[1] is { } entry ? DirectoryEntryCodec.Decode(entry) : null);
+    }
+
     /// <summary>
     /// Runs <paramref name="body"/> as one transaction: retried from scratch when another writer changed what it read,
     /// or while the store is unreachable, all within <see cref="FileSystemMetaOptions.OperationTimeout"/>; past the
@@ -77,7 +87,8 @@ public sealed partial class KvMeta : IFileSystemMeta
                         if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
                         {
                             if (attempt >= _options.MaxTransactionAttempts) throw MetaErrors.TooManyConflicts(attempt);
-                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 20) * 2)), token);
+                            // Jittered, growing backoff: writers that keep colliding spread out instead of colliding again.
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(1 << Math.Min(attempt, 8), 200))), token);
                             continue;
                         }
                     }

@@ -31,6 +31,8 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 
     public bool HasWrites => _writes.Count > 0;
 
+    public bool HasPuts => _writes.Any(w => !w.IsDelete);
+
     public async Task<byte[]?> GetAsync(byte[] key, CancellationToken ct)
     {
         if (_writeIndex.TryGetValue(key, out var w)) return _writes[w].Value;

@@ -14,9 +14,10 @@ public sealed class FileSystemMetaServicesTests
     }
 
     [Fact]
-    public void Options_come_from_the_FileSystem_section_and_the_top_level_EtcdEndpoints_setting()
+    public async Task Options_come_from_the_FileSystem_section_and_the_top_level_EtcdEndpoints_setting()
     {
-        using var services = Build(new()
+        // The meta and its etcd client dispose asynchronously only: the container must be disposed with DisposeAsync (as hosts do).
+        await using var services = Build(new()
         {
             ["EtcdEndpoints"] = "http://127.0.0.1:1,http://127.0.0.1:2",
             ["FileSystem:Volume"] = "photos",

@@ -57,7 +57,10 @@ public sealed class MetaFaultTests
         Assert.Equal([new ChunkSlice(0, slice)], await meta.ReadChunkAsync(file.Inode, 0, None));
         Assert.Equal(3u, (await meta.GetAttributesAsync(Root, None)).LinkCount);
         Assert.Equal(file.Inode, (await meta.LookupAsync(dir.Inode, "g", None)).Inode);
-        Assert.Equal(3, kv.LostAnswers);
+        kv.LoseNextAnswers = 1;
+        await meta.UnlinkAsync(dir.Inode, "g", None); // a small file deleted whole in one transaction: must not turn into ENOENT
+        await ThrowsErrno(Errno.ENOENT, () => meta.GetAttributesAsync(file.Inode, None));
+        Assert.Equal(4, kv.LostAnswers);
         await meta.CloseSessionAsync(None);
     }
 
