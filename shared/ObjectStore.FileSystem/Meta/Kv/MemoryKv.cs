@@ -1,0 +1,15 @@
+namespace ObjectStore.FileSystem.Meta.Kv;
+
+/// <summary>The in-memory engine of <see cref="ITransactionalKv"/> for unit tests, with etcd's revision semantics.</summary>
+public sealed class MemoryKv(TimeProvider time) : ITransactionalKv
+{
+    public TimeProvider Time { get; } = time;
+    public int MaxOperationsPerTransaction => 128;
+    public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct) => throw new NotImplementedException();
+    public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => throw new NotImplementedException();
+    public Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct) => throw new NotImplementedException();
+    public Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct) => throw new NotImplementedException();
+    public Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct) => throw new NotImplementedException();
+    public Task RevokeLeaseAsync(long lease, CancellationToken ct) => throw new NotImplementedException();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
