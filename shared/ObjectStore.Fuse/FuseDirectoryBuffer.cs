@@ -37,11 +37,21 @@ public sealed unsafe class FuseDirectoryBuffer
     internal void Free() => System.Runtime.InteropServices.NativeMemory.Free(_buffer);
 
     /// <summary>
-    /// Appends one entry. For plain readdir only the inode and the type bits of <paramref name="attributes"/> are used.
+    /// Appends one entry with its attributes (for readdirplus the kernel caches them as if looked up; for plain readdir
+    /// only the inode and the type bits are used).
     /// </summary>
     /// <param name="nextOffset">The offset the kernel passes back to continue after this entry (never 0).</param>
     /// <returns>False when the entry does not fit: the reply is full, stop adding.</returns>
-    public bool TryAdd(string name, FuseAttributes attributes, long nextOffset)
+    public bool TryAdd(string name, FuseAttributes attributes, long nextOffset) => Add(name, attributes, nextOffset, withAttributes: true);
+
+    /// <summary>
+    /// Appends one entry without attributes: in readdirplus the kernel then looks it up when it is used (".", "..",
+    /// or a listing fetched without attributes).
+    /// </summary>
+    public bool TryAdd(string name, ulong inode, uint mode, long nextOffset) =>
+        Add(name, new FuseAttributes(inode, mode, 0, 0, 0, 0, 0, 0, 0, 0), nextOffset, withAttributes: false);
+
+    private bool Add(string name, FuseAttributes attributes, long nextOffset, bool withAttributes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(nextOffset, 0);
         var length = Encoding.UTF8.GetByteCount(name);
@@ -56,6 +66,11 @@ public sealed unsafe class FuseDirectoryBuffer
             if (Plus)
             {
                 var entry = FuseReplies.ToEntry(attributes, _options);
+                if (!withAttributes)
+                {
+                    entry.Inode = 0; // "no attributes": the kernel neither caches the entry nor counts a lookup
+                }
+
                 size = lib.AddDirectoryEntryPlus(_request, _buffer + _used, remaining, namePointer, &entry, nextOffset);
             }
             else

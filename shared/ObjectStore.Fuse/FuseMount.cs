@@ -228,7 +228,7 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
         var length = new ReadOnlySpan<byte>(name, int.MaxValue).IndexOf((byte)0);
         if (length > maxBytes)
         {
-            _lib.ReplyError(request, Errno.ENAMETOOLONG);
+            _lib.ReplyError(request, FuseErrno.ENAMETOOLONG);
             return null;
         }
 
@@ -238,7 +238,7 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
         }
         catch (DecoderFallbackException)
         {
-            _lib.ReplyError(request, Errno.EILSEQ);
+            _lib.ReplyError(request, FuseErrno.EILSEQ);
             return null;
         }
     }
@@ -247,7 +247,7 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
     internal void Fail(nint request, string operation, Exception exception)
     {
         LogCallbackFailed(_logger, exception, operation);
-        _lib.ReplyError(request, Errno.EIO);
+        _lib.ReplyError(request, FuseErrno.EIO);
     }
 
     internal void ApplyConnectionSettings(NativeConnectionInfo* connection)
@@ -286,17 +286,17 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
         if (exception is OperationCanceledException && deadlinePassed)
         {
             LogRequestTimedOut(_logger, operation, Options.RequestTimeout);
-            return Errno.EIO;
+            return FuseErrno.EIO;
         }
 
         if (exception is TimeoutException)
         {
             LogRequestTimedOut(_logger, operation, Options.RequestTimeout);
-            return Errno.EIO;
+            return FuseErrno.EIO;
         }
 
         LogRequestFailed(_logger, exception, operation);
-        return Errno.EIO;
+        return FuseErrno.EIO;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mounted {FileSystemName} on {MountPoint}")]

@@ -72,6 +72,7 @@ public static class FileModes
     public const int AccessModeMask = 3; // O_ACCMODE
     public const int WriteOnly = 1;
     public const int ReadWrite = 2;
+    public const int Exclusive = 0x80; // O_EXCL
     public const int Truncate = 0x200; // O_TRUNC
     public const int Append = 0x400; // O_APPEND
 

@@ -690,7 +690,7 @@ internal static unsafe partial class FuseCallbacks
         }
         else if ((nuint)value.Length > size)
         {
-            mount.Lib.ReplyError(request, Errno.ERANGE);
+            mount.Lib.ReplyError(request, FuseErrno.ERANGE);
         }
         else
         {

@@ -52,7 +52,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
             var directory = Directory(parent);
             return ValueTask.FromResult(directory.Children.TryGetValue(name, out var inode)
                 ? Attributes(_nodes[inode])
-                : throw new FuseException(Errno.ENOENT, name));
+                : throw new FuseException(FuseErrno.ENOENT, name));
         }
     }
 
@@ -90,7 +90,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
     }
 
     public ValueTask<string> ReadLinkAsync(FuseContext context, ulong inode, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENOSYS, "readlink");
+        throw new FuseException(FuseErrno.ENOSYS, "readlink");
 
     public ValueTask<FuseAttributes> MakeNodeAsync(FuseContext context, ulong parent, string name, uint mode, uint rdev, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Add(context, parent, name, mode));
@@ -106,7 +106,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
             var directory = Directory(parent);
             if (!directory.Children.Remove(name))
             {
-                throw new FuseException(Errno.ENOENT, name);
+                throw new FuseException(FuseErrno.ENOENT, name);
             }
         }
 
@@ -119,10 +119,10 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
         lock (_nodes)
         {
             var directory = Directory(parent);
-            var child = directory.Children.TryGetValue(name, out var inode) ? _nodes[inode] : throw new FuseException(Errno.ENOENT, name);
+            var child = directory.Children.TryGetValue(name, out var inode) ? _nodes[inode] : throw new FuseException(FuseErrno.ENOENT, name);
             if (child.Children.Count > 0)
             {
-                throw new FuseException(Errno.ENOTEMPTY, name);
+                throw new FuseException(FuseErrno.ENOTEMPTY, name);
             }
 
             directory.Children.Remove(name);
@@ -132,7 +132,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
     }
 
     public ValueTask<FuseAttributes> SymlinkAsync(FuseContext context, string target, ulong parent, string name, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENOSYS, "symlink");
+        throw new FuseException(FuseErrno.ENOSYS, "symlink");
 
     public ValueTask RenameAsync(FuseContext context, ulong parent, string name, ulong newParent, string newName, uint flags, CancellationToken cancellationToken)
     {
@@ -141,7 +141,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
         {
             var from = Directory(parent);
             var to = Directory(newParent);
-            var inode = from.Children.TryGetValue(name, out var i) ? i : throw new FuseException(Errno.ENOENT, name);
+            var inode = from.Children.TryGetValue(name, out var i) ? i : throw new FuseException(FuseErrno.ENOENT, name);
             from.Children.Remove(name);
             to.Children[newName] = inode;
             _nodes[inode].Parent = newParent;
@@ -151,7 +151,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
     }
 
     public ValueTask<FuseAttributes> LinkAsync(FuseContext context, ulong inode, ulong newParent, string newName, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENOSYS, "link");
+        throw new FuseException(FuseErrno.ENOSYS, "link");
 
     public ValueTask<FuseOpenResult> OpenAsync(FuseContext context, ulong inode, int flags, CancellationToken cancellationToken)
     {
@@ -246,16 +246,16 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
         ValueTask.FromResult(new FuseStatistics(4096, 1000, 600, 500, 100, 90, 255));
 
     public ValueTask SetExtendedAttributeAsync(FuseContext context, ulong inode, string name, ReadOnlyMemory<byte> value, int flags, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENOTSUP, "xattr");
+        throw new FuseException(FuseErrno.ENOTSUP, "xattr");
 
     public ValueTask<byte[]> GetExtendedAttributeAsync(FuseContext context, ulong inode, string name, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENODATA, "xattr");
+        throw new FuseException(FuseErrno.ENODATA, "xattr");
 
     public ValueTask<IReadOnlyList<string>> ListExtendedAttributesAsync(FuseContext context, ulong inode, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<string>>([]);
 
     public ValueTask RemoveExtendedAttributeAsync(FuseContext context, ulong inode, string name, CancellationToken cancellationToken) =>
-        throw new FuseException(Errno.ENODATA, "xattr");
+        throw new FuseException(FuseErrno.ENODATA, "xattr");
 
     public ValueTask<FuseCreateResult> CreateAsync(FuseContext context, ulong parent, string name, uint mode, int flags, CancellationToken cancellationToken)
     {
@@ -271,7 +271,7 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
             var directory = Directory(parent);
             if (directory.Children.ContainsKey(name))
             {
-                throw new FuseException(Errno.EEXIST, name);
+                throw new FuseException(FuseErrno.EEXIST, name);
             }
 
             var node = NewNode(mode, context.Uid, context.Gid);
@@ -288,12 +288,12 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
         return node;
     }
 
-    private Node Get(ulong inode) => _nodes.TryGetValue(inode, out var node) ? node : throw new FuseException(Errno.ENOENT, $"inode {inode}");
+    private Node Get(ulong inode) => _nodes.TryGetValue(inode, out var node) ? node : throw new FuseException(FuseErrno.ENOENT, $"inode {inode}");
 
     private Node Directory(ulong inode)
     {
         var node = Get(inode);
-        return node.IsDirectory ? node : throw new FuseException(Errno.ENOTDIR, $"inode {inode}");
+        return node.IsDirectory ? node : throw new FuseException(FuseErrno.ENOTDIR, $"inode {inode}");
     }
 
     private FuseAttributes Attributes(Node node) => new(

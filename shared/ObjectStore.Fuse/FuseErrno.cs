@@ -1,7 +1,7 @@
 namespace ObjectStore.Fuse;
 
 /// <summary>The Linux errno values the binding itself answers with.</summary>
-public static class Errno
+public static class FuseErrno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
@@ -20,10 +20,4 @@ public static class Errno
     public const int ENODATA = 61;
     public const int EILSEQ = 84;
     public const int ENOTSUP = 95;
-}
-
-/// <summary>An operation failed with a specific errno; the binding replies with it instead of EIO.</summary>
-public sealed class FuseException(int errno, string message) : Exception(message)
-{
-    public int Errno { get; } = errno;
 }
