@@ -26,6 +26,13 @@ public sealed class FileSystemMetaOptions
     /// <summary>Attempts of a transaction that keeps losing races to other writers before it gives up with EIO. Default 100.</summary>
     public int MaxTransactionAttempts { get; set; } = 100;
 
+    /// <summary>
+    /// How long a slice stays in the deleted-slice queue before <see cref="IFileSystemMeta.ListDeletedSlicesAsync"/>
+    /// offers it for deletion, so that a reader that fetched a chunk's slice list just before a compaction or truncate
+    /// can still read the objects. Default 2 minutes.
+    /// </summary>
+    public TimeSpan DeletedSliceGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,39 +1,115 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ObjectStore.FileSystem.Meta.Kv;
 
 namespace ObjectStore.FileSystem.Meta;
 
-/// <summary>The namespace over a transactional key-value store (JuiceFS's tkv design): one implementation, any engine.</summary>
-public sealed partial class KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger) : IFileSystemMeta
+/// <summary>
+/// The namespace over a transactional key-value store (JuiceFS's tkv design): written once, run on any engine —
+/// <see cref="MemoryKv"/> in unit tests, <see cref="EtcdKv"/> for real. Each operation family lives in its own
+/// file (KvMeta.Lookup.cs, KvMeta.MakeRemove.cs, KvMeta.Rename.cs, ...); this file holds the transaction runner.
+/// </summary>
+public sealed partial class KvMeta : IFileSystemMeta
 {
-    public Task StartSessionAsync(CancellationToken ct) => throw new NotImplementedException();
-    public Task CloseSessionAsync(CancellationToken ct) => throw new NotImplementedException();
-    public Task<Entry> LookupAsync(ulong parent, string name, CancellationToken ct) => throw new NotImplementedException();
-    public Task<InodeAttributes> GetAttributesAsync(ulong inode, CancellationToken ct) => throw new NotImplementedException();
-    public Task<InodeAttributes> SetAttributesAsync(ulong inode, SetAttributes changes, CancellationToken ct) => throw new NotImplementedException();
-    public Task<InodeAttributes> TruncateAsync(ulong inode, ulong length, CancellationToken ct) => throw new NotImplementedException();
-    public Task<Entry> MakeNodeAsync(ulong parent, string name, InodeType type, uint mode, uint uid, uint gid, uint rdev, CancellationToken ct) => throw new NotImplementedException();
-    public Task<Entry> MakeDirectoryAsync(ulong parent, string name, uint mode, uint uid, uint gid, CancellationToken ct) => throw new NotImplementedException();
-    public Task<Entry> SymlinkAsync(ulong parent, string name, string target, uint uid, uint gid, CancellationToken ct) => throw new NotImplementedException();
-    public Task<string> ReadLinkAsync(ulong inode, CancellationToken ct) => throw new NotImplementedException();
-    public Task UnlinkAsync(ulong parent, string name, CancellationToken ct) => throw new NotImplementedException();
-    public Task RemoveDirectoryAsync(ulong parent, string name, CancellationToken ct) => throw new NotImplementedException();
-    public Task RenameAsync(ulong parent, string name, ulong newParent, string newName, RenameFlags flags, CancellationToken ct) => throw new NotImplementedException();
-    public Task<Entry> LinkAsync(ulong inode, ulong newParent, string newName, CancellationToken ct) => throw new NotImplementedException();
-    public Task<DirectoryPage> ReadDirectoryAsync(ulong inode, string? after, int limit, bool plus, CancellationToken ct) => throw new NotImplementedException();
-    public Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct) => throw new NotImplementedException();
-    public Task ReleaseAsync(ulong inode, CancellationToken ct) => throw new NotImplementedException();
-    public Task<IReadOnlyList<ChunkSlice>> ReadChunkAsync(ulong inode, uint chunkIndex, CancellationToken ct) => throw new NotImplementedException();
-    public Task<ulong> NewSliceIdAsync(CancellationToken ct) => throw new NotImplementedException();
-    public Task<InodeAttributes> WriteAsync(ulong inode, uint chunkIndex, uint position, Slice slice, long mtimeNs, CancellationToken ct) => throw new NotImplementedException();
-    public Task<FileSystemStatistics> StatisticsAsync(CancellationToken ct) => throw new NotImplementedException();
-    public Task<byte[]> GetExtendedAttributeAsync(ulong inode, string name, CancellationToken ct) => throw new NotImplementedException();
-    public Task SetExtendedAttributeAsync(ulong inode, string name, ReadOnlyMemory<byte> value, XattrFlags flags, CancellationToken ct) => throw new NotImplementedException();
-    public Task<IReadOnlyList<string>> ListExtendedAttributesAsync(ulong inode, CancellationToken ct) => throw new NotImplementedException();
-    public Task RemoveExtendedAttributeAsync(ulong inode, string name, CancellationToken ct) => throw new NotImplementedException();
-    public Task<bool> CompactChunkAsync(ulong inode, uint chunkIndex, IReadOnlyList<ChunkSlice> replaced, Slice merged, CancellationToken ct) => throw new NotImplementedException();
-    public Task<IReadOnlyList<Slice>> ListDeletedSlicesAsync(int limit, CancellationToken ct) => throw new NotImplementedException();
-    public Task ForgetDeletedSlicesAsync(IReadOnlyList<Slice> slices, CancellationToken ct) => throw new NotImplementedException();
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    internal ITransactionalKv Kv => kv; internal FileSystemMetaOptions Options => options; internal TimeProvider Time => time; internal ILogger Logger => logger;
+    private readonly ITransactionalKv _kv;
+    private readonly FileSystemMetaOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KvMeta> _logger;
+    private readonly Keys _keys;
+    private readonly ConcurrentDictionary<ulong, int> _opens = new();
+    private readonly ConcurrentDictionary<ulong, byte> _sustained = new();
+    private readonly IdPool _inodeIds;
+    private readonly IdPool _sliceIds;
+
+    public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
+    {
+        ArgumentNullException.ThrowIfNull(kv);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Volume);
+        _kv = kv;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _keys = new Keys(options.Volume);
+        _inodeIds = new IdPool(CounterNames.NextInode, options.InodeBatchSize);
+        _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
+    }
+
+    private long NowNs() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+
+    /// <summary>Bytes an inode counts for in the volume's usage: its length rounded up to 4 KiB, at least 4 KiB (as JuiceFS counts).</summary>
+    private static long SpaceOf(InodeAttributes attributes) =>
+        attributes.Type == InodeType.File && attributes.Length > 0 ? (long)((attributes.Length + 4095) & ~4095UL) : 4096;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as one transaction: retried from scratch when another writer changed what it read,
+    /// or while the store is unreachable, all within <see cref="FileSystemMetaOptions.OperationTimeout"/>; past the
+    /// bound the answer is EIO. A body that only reads commits nothing. A commit answered as failed whose witness
+    /// shows it landed (the client retried an RPC that had been applied) counts as done, so nothing is applied twice.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<MetaTransaction, CancellationToken, Task<T>> body, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(_options.OperationTimeout);
+        var token = bounded.Token;
+        Exception? lastFailure = null;
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var transaction = new MetaTransaction(_kv, _keys);
+                    var result = await body(transaction, token);
+                    if (transaction.HasWrites)
+                    {
+                        var request = transaction.Build(_kv.MaxOperationsPerTransaction);
+                        var outcome = await _kv.CommitAsync(request, token);
+                        if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
+                        {
+                            if (attempt >= _options.MaxTransactionAttempts) throw MetaErrors.TooManyConflicts(attempt);
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 20) * 2)), token);
+                            continue;
+                        }
+                    }
+                    Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);
+                    Interlocked.Add(ref _inodesDelta, transaction.InodesDelta);
+                    transaction.RunAfterCommit();
+                    return result;
+                }
+                catch (KvUnavailableException e)
+                {
+                    lastFailure = e;
+                    if (attempt == 1) LogStoreUnavailable(e.Message);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), token);
+                }
+                catch (KvRequestException e)
+                {
+                    throw MetaErrors.StoreRefused(e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw MetaErrors.TimedOut(_options.OperationTimeout, lastFailure);
+        }
+    }
+
+    /// <summary>Ids handed out from a batch taken from a shared counter (one transaction per batch, not per id).</summary>
+    private sealed class IdPool(string counter, int batchSize)
+    {
+        public string Counter { get; } = counter;
+        public int BatchSize { get; } = batchSize;
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public ulong Next { get; set; }
+        public ulong End { get; set; }
+    }
+
+    private static class CounterNames
+    {
+        public const string NextInode = "nextInode";
+        public const string NextSlice = "nextSlice";
+        public const string UsedSpace = "usedSpace";
+        public const string TotalInodes = "totalInodes";
+    }
 }

@@ -12,6 +12,9 @@ public interface ITransactionalKv : IAsyncDisposable
 
     Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct);
 
+    /// <summary>Several keys read at one revision in one round trip; null where a key is absent.</summary>
+    Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct);
+
     /// <summary>Keys in [<paramref name="from"/>, <paramref name="to"/>) in byte order, at most <paramref name="limit"/>.</summary>
     Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct);
 
