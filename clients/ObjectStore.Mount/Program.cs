@@ -62,7 +62,15 @@ catch (Exception e) when (e is OptionsValidationException or ArgumentException)
 }
 
 using var stop = new CancellationTokenSource();
-await meta.StartSessionAsync(stop.Token);
+try
+{
+    await meta.StartSessionAsync(stop.Token);
+}
+catch (FileSystemException e)
+{
+    Console.Error.WriteLine($"mount: cannot start a session on volume {volume}: {e.Message}");
+    return 1;
+}
 await using var data = FileData.Create(meta, Options.Create(dataOptions), loggerFactory);
 using var http = new HttpClient { BaseAddress = new Uri(dataOptions.ApiEndpoint.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(5) };
 var capacity = new ClusterCapacity(http, TimeProvider.System, mountOptions.CapacityCacheTime);

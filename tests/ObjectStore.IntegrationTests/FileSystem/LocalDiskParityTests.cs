@@ -17,7 +17,15 @@ public sealed class LocalDiskParityTests(InfraFixture infra) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _volume = await VolumeUnderTest.StartAsync(infra);
-        _mount = await _volume.MountAsync();
+        try
+        {
+            _mount = await _volume.MountAsync();
+        }
+        catch
+        {
+            await _volume.DisposeAsync(); // xUnit does not dispose what failed to initialize
+            throw;
+        }
     }
 
     public async Task DisposeAsync() => await _volume.DisposeAsync();

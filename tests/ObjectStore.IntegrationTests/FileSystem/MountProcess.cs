@@ -51,6 +51,8 @@ public sealed partial class MountProcess : IAsyncDisposable
             WorkingDirectory = Path.GetTempPath(),
         };
         start.Environment["Mount__CollectInterval"] = "00:00:02";
+        // These machines run several clusters at once on two cores: be patient with etcd rather than flaky.
+        start.Environment["FileSystem__OperationTimeout"] = "00:00:30";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
