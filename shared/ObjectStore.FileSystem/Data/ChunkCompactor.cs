@@ -59,10 +59,11 @@ internal sealed partial class ChunkCompactor(FileData data, ILogger logger)
         }
     }
 
-    public async Task<bool> CompactAsync(ulong inode, uint chunk, CancellationToken ct)
+    /// <summary>Compacts the chunk if it has at least <paramref name="minSlices"/> slices (and two at least).</summary>
+    public async Task<bool> CompactAsync(ulong inode, uint chunk, int minSlices, CancellationToken ct)
     {
         var slices = await data.Meta.ReadChunkAsync(inode, chunk, ct).ConfigureAwait(false);
-        if (slices.Count < 2)
+        if (slices.Count < Math.Max(2, minSlices))
         {
             return false;
         }
@@ -141,7 +142,7 @@ internal sealed partial class ChunkCompactor(FileData data, ILogger logger)
 
             try
             {
-                await CompactAsync(next.Inode, next.Chunk, ct).ConfigureAwait(false);
+                await CompactAsync(next.Inode, next.Chunk, data.Options.CompactSliceThreshold + 1, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -13,12 +13,14 @@ namespace ObjectStore.FileSystem.Data;
 internal sealed partial class DiskBlockCache
 {
     private const int TrailerBytes = 32;
-    private const int MaxWritesInFlight = 4;
+    /// <summary>Blocks waiting to be written at most (each holds its memory until written); beyond that a block is simply not cached.</summary>
+    private const int MaxWritesQueued = 8;
 
     private readonly string _directory;
     private readonly long _capacity;
     private readonly ILogger _logger;
     private readonly object _sync = new();
+    private readonly SemaphoreSlim _writers = new(2, 2);
     private readonly Dictionary<BlockKey, Entry> _index = [];
     private long _bytes;
     private long _clock;
@@ -111,12 +113,12 @@ internal sealed partial class DiskBlockCache
         return false;
     }
 
-    /// <summary>Writes the block in the background unless it is stored already or too many writes are queued (then it is simply not cached).</summary>
+    /// <summary>Writes the block in the background (two at a time) unless it is stored already or too many writes are queued.</summary>
     public void Store(CachedBlock block)
     {
         lock (_sync)
         {
-            if (_index.ContainsKey(block.Key) || _writes >= MaxWritesInFlight || block.Length + TrailerBytes > _capacity || !block.TryAcquire())
+            if (_index.ContainsKey(block.Key) || _writes >= MaxWritesQueued || block.Length + TrailerBytes > _capacity || !block.TryAcquire())
             {
                 return;
             }
@@ -128,6 +130,7 @@ internal sealed partial class DiskBlockCache
         {
             var path = PathOf(block.Key);
             var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            await _writers.WaitAsync().ConfigureAwait(false);
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -157,6 +160,7 @@ internal sealed partial class DiskBlockCache
             }
             finally
             {
+                _writers.Release();
                 block.Release();
                 lock (_sync)
                 {

@@ -179,7 +179,7 @@ public sealed partial class FileData : IAsyncDisposable
     public Task<int> CollectDeletedSlicesAsync(CancellationToken ct) => _collector.CollectAsync(ct);
 
     /// <summary>Rewrites a chunk's slices as one (the content stays the same). False if there was nothing to do or the chunk changed meanwhile.</summary>
-    public Task<bool> CompactChunkAsync(ulong inode, uint chunk, CancellationToken ct) => _compactor.CompactAsync(inode, chunk, ct);
+    public Task<bool> CompactChunkAsync(ulong inode, uint chunk, CancellationToken ct) => _compactor.CompactAsync(inode, chunk, 2, ct);
 
     /// <summary>Background compactions queued or running now (tests wait for zero).</summary>
     public int CompactionsPending => _compactor.Pending;

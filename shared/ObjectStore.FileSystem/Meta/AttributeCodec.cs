@@ -2,11 +2,15 @@ using System.Buffers.Binary;
 
 namespace ObjectStore.FileSystem.Meta;
 
-/// <summary>Attributes as a fixed 62-byte little-endian record with a leading format version.</summary>
+/// <summary>
+/// Attributes as a fixed 70-byte little-endian record with a leading format version and a trailing random write
+/// stamp. The stamp makes every write of a record unique, so a transaction can recognise its own landed write
+/// (its witness) even when a concurrent one wrote equal attributes at the same clock tick.
+/// </summary>
 internal static class AttributeCodec
 {
     private const byte Version = 1;
-    public const int Size = 62;
+    public const int Size = 70;
 
     public static byte[] Encode(InodeAttributes a)
     {
@@ -24,6 +28,7 @@ internal static class AttributeCodec
         BinaryPrimitives.WriteInt64LittleEndian(s[38..], a.MtimeNs);
         BinaryPrimitives.WriteInt64LittleEndian(s[46..], a.CtimeNs);
         BinaryPrimitives.WriteUInt64LittleEndian(s[54..], a.Parent);
+        BinaryPrimitives.WriteInt64LittleEndian(s[62..], Random.Shared.NextInt64());
         return b;
     }
 

@@ -33,6 +33,13 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public TimeSpan DeletedSliceGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A create, unlink or link leaves its directory's mtime/ctime alone if they were set less than this long ago
+    /// (JuiceFS's skip-dir-mtime): then creates of files in one directory write disjoint keys and do not contend
+    /// on the directory's record. Zero: always update (strict POSIX). Default 100 ms.
+    /// </summary>
+    public TimeSpan DirectoryTimesResolution { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -78,6 +78,9 @@ internal sealed class Keys(string volume)
 
     public (byte[] From, byte[] To) AllSustained => (Make("SS"u8), Make("ST"u8));
 
+    /// <summary>Whether a key of an inode's range is one of its chunks.</summary>
+    public bool IsChunk(byte[] key) => key.Length == _prefix.Length + 14 && key[_prefix.Length + 9] == (byte)'C';
+
     /// <summary>Name part of a directory-entry key.</summary>
     public string EntryName(byte[] key) => Encoding.UTF8.GetString(key.AsSpan(_prefix.Length + 10));
 

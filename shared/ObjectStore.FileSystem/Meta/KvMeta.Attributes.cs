@@ -34,6 +34,7 @@ public sealed partial class KvMeta
         if (length > Names.MaxFileLength) throw MetaErrors.FileTooBig(length);
         var firstWholeChunk = (uint)((length + FileLayout.ChunkSize - 1) / FileLayout.ChunkSize);
         const int chunksPerTransaction = 40;
+        using var held = await _locks.AcquireAsync(inode, ct);
         while (true)
         {
             var pending = await RunAsync(async (txn, token) =>

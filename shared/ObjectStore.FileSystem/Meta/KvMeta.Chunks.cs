@@ -16,7 +16,9 @@ public sealed partial class KvMeta
         if (slice.Id == 0 || slice.Length == 0 || (ulong)slice.Offset + slice.Length > slice.Size || (ulong)position + slice.Length > FileLayout.ChunkSize)
             throw MetaErrors.Invalid($"slice {slice} does not fit at {position} of a chunk of {FileLayout.ChunkSize} bytes");
         var added = new ChunkSlice(position, slice);
-        var result = await RunAsync(async (txn, token) =>
+        InodeAttributes result;
+        using (await _locks.AcquireAsync(inode, ct))
+            result = await RunAsync(async (txn, token) =>
         {
             var values = await txn.GetManyAsync([_keys.Attributes(inode), _keys.Chunk(inode, chunkIndex)], token);
             if (values[0] is not { } attributeValue) throw MetaErrors.NoInode(inode);

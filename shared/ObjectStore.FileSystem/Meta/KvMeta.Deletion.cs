@@ -49,16 +49,36 @@ public sealed partial class KvMeta
         }
     }
 
-    /// <summary>Removes an inode's attributes in <paramref name="txn"/> and records it for the removal of its chunks and other keys.</summary>
-    private void DeleteInode(MetaTransaction txn, ulong inode, InodeAttributes attributes)
+    /// <summary>
+    /// Removes an inode in <paramref name="txn"/>: a small one (a few keys, few slices) completely, with its slices
+    /// queued; a larger one by its attributes and a deleted-inode record, its chunks and other keys then removed by
+    /// <see cref="ProcessDeletedFileAsync"/>. True if that is still to be done.
+    /// </summary>
+    private async Task<bool> DeleteInodeAsync(MetaTransaction txn, ulong inode, InodeAttributes attributes, CancellationToken ct)
     {
-        txn.Delete(_keys.Attributes(inode));
+        var attributesKey = _keys.Attributes(inode);
+        txn.Delete(attributesKey);
+        txn.InodesDelta -= 1;
+        txn.UsedBytesDelta -= SpaceOf(attributes);
+        var (from, to) = _keys.Inode(inode);
+        var page = await txn.RangeAsync(from, to, 16, ct);
+        var keys = page.Entries.Where(e => !ByteKeyComparer.Instance.Equals(e.Key, attributesKey)).ToList();
+        var slices = keys.Where(e => _keys.IsChunk(e.Key)).SelectMany(e => ChunkCodec.Decode(e.Value)).ToList();
+        if (!page.More && slices.Select(s => s.Slice.Id).Where(id => id != 0).Distinct().Count() <= SlicesQueuedInline)
+        {
+            foreach (var entry in keys)
+            {
+                txn.Remember(entry.Key, entry);
+                txn.Delete(entry.Key);
+            }
+            await QueueUnreferencedSlicesAsync(txn, inode, slices, [], ct);
+            return false;
+        }
         var record = new byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(record, attributes.Length);
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), Random.Shared.NextInt64()); // unique bytes: see CounterCodec
         txn.Put(_keys.DeletedFile(inode), record);
-        txn.InodesDelta -= 1;
-        txn.UsedBytesDelta -= SpaceOf(attributes);
+        return true;
     }
 
     /// <summary>Queues the slices <paramref name="before"/> referenced and <paramref name="after"/> does not: inline if few, else as one garbage record.</summary>
@@ -170,7 +190,7 @@ public sealed partial class KvMeta
             txn.Delete(_keys.DeletedFile(inode));
             return Task.FromResult(true);
         }, ct);
-        await ProcessGarbageChunksAsync(ct);
+        if (_garbagePending) await ProcessGarbageChunksAsync(ct);
     }
 
     /// <summary>Puts the slices of every garbage record into the deleted-slice queue (idempotent puts first, then the record goes).</summary>

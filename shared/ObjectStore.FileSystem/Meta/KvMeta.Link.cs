@@ -13,7 +13,7 @@ public sealed partial class KvMeta
             var (directory, existing) = await LoadDirectoryEntryAsync(txn, newParent, newName, token);
             if (existing is not null) throw MetaErrors.Exists(newParent, newName);
             var now = NowNs();
-            txn.PutAttributes(newParent, directory with { MtimeNs = now, CtimeNs = now });
+            if (DirectoryTimesStale(directory, now)) txn.PutAttributes(newParent, directory with { MtimeNs = now, CtimeNs = now });
             var linked = attributes with { LinkCount = attributes.LinkCount + 1, CtimeNs = now };
             txn.PutAttributes(inode, linked);
             txn.Put(_keys.DirectoryEntry(newParent, newName), DirectoryEntryCodec.Encode(attributes.Type, inode));

@@ -37,16 +37,3 @@ public sealed partial class KvMeta
             return System.Text.Encoding.UTF8.GetString(target);
         }, ct);
 }
-
-public sealed partial class KvMeta
-{
-    /// <summary>A directory's attributes and one of its entries, in one round trip; ENOENT/ENOTDIR for the directory.</summary>
-    private async Task<(InodeAttributes Directory, (InodeType Type, ulong Inode)? Entry)> LoadDirectoryEntryAsync(MetaTransaction txn, ulong parent, string name, CancellationToken ct)
-    {
-        var values = await txn.GetManyAsync([_keys.Attributes(parent), _keys.DirectoryEntry(parent, name)], ct);
-        if (values[0] is not { } parentValue) throw MetaErrors.NoInode(parent);
-        var directory = AttributeCodec.Decode(parentValue);
-        if (directory.Type != InodeType.Directory) throw MetaErrors.NotDirectory(parent);
-        return (directory, values[1] is { } entry ? DirectoryEntryCodec.Decode(entry) : null);
-    }
-}

@@ -31,6 +31,8 @@ public sealed partial class KvMeta
     {
         Names.ValidateNew(name);
         var inode = await NewInodeAsync(ct);
+        // Only a subdirectory always rewrites the parent (its link count); files need no local serialisation.
+        using var held = type == InodeType.Directory ? await _locks.AcquireAsync(parent, ct) : default(InodeLocks.Held?);
         return await RunAsync(async (txn, token) =>
         {
             var (directory, existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
@@ -45,12 +47,13 @@ public sealed partial class KvMeta
             var targetBytes = target is null ? null : Encoding.UTF8.GetBytes(target);
             var attributes = new InodeAttributes(type, permissions, uid, gid, type == InodeType.Directory ? 2u : 1u,
                 (ulong)(targetBytes?.Length ?? 0), rdev, now, now, now, parent);
-            txn.PutAttributes(parent, directory with
-            {
-                LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
-                MtimeNs = now,
-                CtimeNs = now,
-            });
+            if (type == InodeType.Directory || DirectoryTimesStale(directory, now))
+                txn.PutAttributes(parent, directory with
+                {
+                    LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
+                    MtimeNs = now,
+                    CtimeNs = now,
+                });
             txn.PutAttributes(inode, attributes);
             txn.Put(_keys.DirectoryEntry(parent, name), DirectoryEntryCodec.Encode(type, inode));
             if (targetBytes is not null) txn.Put(_keys.Symlink(inode), targetBytes);
@@ -69,10 +72,12 @@ public sealed partial class KvMeta
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
             if (type == InodeType.Directory) throw MetaErrors.IsDirectory(inode);
             var now = NowNs();
-            txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
             txn.Delete(_keys.DirectoryEntry(parent, name));
             var attributes = await txn.GetAttributesAsync(inode, token);
-            return attributes is null ? 0UL : DropLink(txn, inode, attributes, now);
+            var deleted = attributes is null ? 0UL : await DropLinkAsync(txn, inode, attributes, now, token);
+            // The directory's record is also this transaction's witness when it puts nothing else (a small file deleted whole).
+            if (DirectoryTimesStale(directory, now) || !txn.HasPuts) txn.PutAttributes(parent, directory with { MtimeNs = now, CtimeNs = now });
+            return deleted;
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }
@@ -82,7 +87,9 @@ public sealed partial class KvMeta
         if (name == ".") throw MetaErrors.Invalid("rmdir of '.'");
         if (name == "..") throw MetaErrors.NotEmpty(parent);
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);
@@ -92,28 +99,26 @@ public sealed partial class KvMeta
             txn.Delete(_keys.DirectoryEntry(parent, name));
             if (await txn.GetAttributesAsync(inode, token) is not { } attributes) return 0UL;
             await RequireEmptyAsync(txn, inode, token);
-            DeleteInode(txn, inode, attributes);
-            return inode;
+            return await DeleteInodeAsync(txn, inode, attributes, token) ? inode : 0UL;
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }
 
-    /// <summary>
-    /// ENOTEMPTY unless the directory has no entries. The range read is not compared, but every change to a
-    /// directory's entries writes its attributes, which the caller read (and so compares).
-    /// </summary>
+    /// <summary>ENOTEMPTY unless the directory has no entries; the commit then also requires the entry range to be still empty.</summary>
     private async Task RequireEmptyAsync(MetaTransaction txn, ulong directory, CancellationToken ct)
     {
-        var page = await txn.RangeAsync(_keys.DirectoryEntriesStart(directory), _keys.DirectoryEntriesEnd(directory), 1, ct);
+        var (from, to) = (_keys.DirectoryEntriesStart(directory), _keys.DirectoryEntriesEnd(directory));
+        var page = await txn.RangeAsync(from, to, 1, ct);
         if (page.Entries.Count > 0) throw MetaErrors.NotEmpty(directory);
+        txn.RequireRangeEmpty(from, to);
     }
 
     /// <summary>
     /// Drops one link of a non-directory in <paramref name="txn"/>. The last link deletes the inode — unless this
     /// session has it open: then it stays (nlink 0) under the session until the last release. Answers the inode if
-    /// it was deleted (its chunks are then removed after the commit), else 0.
+    /// its chunks and other keys are still to be removed after the commit, else 0.
     /// </summary>
-    private ulong DropLink(MetaTransaction txn, ulong inode, InodeAttributes attributes, long now)
+    private async Task<ulong> DropLinkAsync(MetaTransaction txn, ulong inode, InodeAttributes attributes, long now, CancellationToken ct)
     {
         var remaining = attributes with { LinkCount = Math.Max(1, attributes.LinkCount) - 1, CtimeNs = now };
         if (remaining.LinkCount > 0)
@@ -128,7 +133,6 @@ public sealed partial class KvMeta
             txn.AfterCommit(() => _sustained[inode] = 0);
             return 0;
         }
-        DeleteInode(txn, inode, attributes);
-        return inode;
+        return await DeleteInodeAsync(txn, inode, attributes, ct) ? inode : 0UL;
     }
 }

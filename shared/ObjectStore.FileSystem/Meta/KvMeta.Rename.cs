@@ -14,7 +14,9 @@ public sealed partial class KvMeta
             throw MetaErrors.Invalid($"rename flags {flags} are not supported together");
         Names.ValidateNew(name);
         Names.ValidateNew(newName);
-        var deleted = await RunAsync(async (txn, token) =>
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, newParent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (source, sourceEntry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (target, targetEntry) = parent == newParent ? (source, await txn.GetEntryAsync(newParent, newName, token)) : await LoadDirectoryEntryAsync(txn, newParent, newName, token);
@@ -53,10 +55,9 @@ public sealed partial class KvMeta
                 await RequireEmptyAsync(txn, replaced.Inode, token);
                 var newDirectory = await txn.RequireAttributesAsync(newParent, token);
                 txn.PutAttributes(newParent, newDirectory with { LinkCount = newDirectory.LinkCount - 1 });
-                DeleteInode(txn, replaced.Inode, victim);
-                return replaced.Inode;
+                return await DeleteInodeAsync(txn, replaced.Inode, victim, token) ? replaced.Inode : 0UL;
             }
-            return DropLink(txn, replaced.Inode, victim, now);
+            return await DropLinkAsync(txn, replaced.Inode, victim, now, token);
         }, ct);
         if (deleted != 0) await ProcessDeletedFileQuietlyAsync(deleted, ct);
     }

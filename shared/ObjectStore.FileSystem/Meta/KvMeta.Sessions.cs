@@ -139,8 +139,7 @@ public sealed partial class KvMeta
             var attributes = await txn.GetAttributesAsync(inode, token);
             txn.Delete(_keys.Sustained(session, inode));
             if (attributes is not { LinkCount: 0 }) return false;
-            DeleteInode(txn, inode, attributes);
-            return true;
+            return await DeleteInodeAsync(txn, inode, attributes, token);
         }, ct);
         if (session == SessionId) _sustained.TryRemove(inode, out _);
         if (deleted) await ProcessDeletedFileQuietlyAsync(inode, ct);

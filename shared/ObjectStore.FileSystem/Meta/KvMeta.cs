@@ -20,6 +20,7 @@ public sealed partial class KvMeta : IFileSystemMeta
     private readonly ConcurrentDictionary<ulong, byte> _sustained = new();
     private readonly IdPool _inodeIds;
     private readonly IdPool _sliceIds;
+    private readonly InodeLocks _locks = new();
 
     public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
     {
@@ -35,11 +36,29 @@ public sealed partial class KvMeta : IFileSystemMeta
         _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
     }
 
+    /// <summary>
+    /// Whether an entry change must write the directory's record: always when its link count changes, else only
+    /// when its times are older than <see cref="FileSystemMetaOptions.DirectoryTimesResolution"/>. Skipping is safe
+    /// for rmdir's emptiness check, which compares the entry range itself.
+    /// </summary>
+    private bool DirectoryTimesStale(InodeAttributes directory, long now) =>
+        now - directory.MtimeNs >= _options.DirectoryTimesResolution.Ticks * 100 || now < directory.MtimeNs;
+
     private long NowNs() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     /// <summary>Bytes an inode counts for in the volume's usage: its length rounded up to 4 KiB, at least 4 KiB (as JuiceFS counts).</summary>
     private static long SpaceOf(InodeAttributes attributes) =>
         attributes.Type == InodeType.File && attributes.Length > 0 ? (long)((attributes.Length + 4095) & ~4095UL) : 4096;
+
+    /// <summary>A directory's attributes and one of its entries, in one round trip; ENOENT/ENOTDIR for the directory.</summary>
+    private async Task<(InodeAttributes Directory, (InodeType Type, ulong Inode)? Entry)> LoadDirectoryEntryAsync(MetaTransaction txn, ulong parent, string name, CancellationToken ct)
+    {
+        var values = await txn.GetManyAsync([_keys.Attributes(parent), _keys.DirectoryEntry(parent, name)], ct);
+        if (values[0] is not { } parentValue) throw MetaErrors.NoInode(parent);
+        var directory = AttributeCodec.Decode(parentValue);
+        if (directory.Type != InodeType.Directory) throw MetaErrors.NotDirectory(parent);
+        return (directory, values[1] is { } entry ? DirectoryEntryCodec.Decode(entry) : null);
+    }
 
     /// <summary>
     /// Runs <paramref name="body"/> as one transaction: retried from scratch when another writer changed what it read,

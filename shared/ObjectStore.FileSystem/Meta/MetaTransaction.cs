@@ -6,8 +6,8 @@ namespace ObjectStore.FileSystem.Meta;
 /// One attempt of an optimistic transaction (JuiceFS's kvTxn): reads go to the store and are remembered with the
 /// revision they saw; writes are buffered. The commit applies the writes only if no key read has changed since
 /// (a compare on each one's mod revision), so a body that decides from what it read is atomic against every other
-/// writer. Reads see this transaction's own buffered writes. Range reads are not compared: a directory's listing
-/// is guarded by its attributes key, which every change to its entries writes.
+/// writer. Reads see this transaction's own buffered writes. Range reads are not compared; a body that decides
+/// from one (a directory is empty) states what must still hold with <see cref="RequireRangeEmpty"/>.
 /// </summary>
 internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 {
@@ -16,6 +16,7 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
     private readonly Dictionary<byte[], int> _writeIndex = new(ByteKeyComparer.Instance);
     private readonly List<KvWrite> _writes = [];
     private readonly List<Action> _afterCommit = [];
+    private readonly List<KvCompare> _rangeCompares = [];
 
     public Keys Keys { get; } = keys;
 
@@ -29,6 +30,8 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
     public byte[]? Witness { get; set; }
 
     public bool HasWrites => _writes.Count > 0;
+
+    public bool HasPuts => _writes.Any(w => !w.IsDelete);
 
     public async Task<byte[]?> GetAsync(byte[] key, CancellationToken ct)
     {
@@ -62,6 +65,9 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 
     /// <summary>A range read, not compared at commit (see the class comment); <see cref="Remember"/> entries that the body changes.</summary>
     public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => kv.RangeAsync(from, to, limit, ct);
+
+    /// <summary>Makes the commit depend on no key existing in [<paramref name="from"/>, <paramref name="to"/>) (one compare over the range).</summary>
+    public void RequireRangeEmpty(byte[] from, byte[] to) => _rangeCompares.Add(new KvCompare(from, KvCompareTarget.Version, 0, to));
 
     /// <summary>Makes the commit depend on <paramref name="entry"/> (read by a range) being unchanged.</summary>
     public void Remember(byte[] key, KvEntry? entry)
@@ -98,10 +104,11 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 
     public KvTransaction Build(int maxOperations)
     {
-        if (_readRevisions.Count > maxOperations) throw MetaErrors.TooLarge($"{_readRevisions.Count} keys read, at most {maxOperations}");
+        if (_readRevisions.Count + _rangeCompares.Count > maxOperations) throw MetaErrors.TooLarge($"{_readRevisions.Count} keys read, at most {maxOperations}");
         if (_writes.Count > maxOperations) throw MetaErrors.TooLarge($"{_writes.Count} keys written, at most {maxOperations}");
         var transaction = new KvTransaction { Witness = Witness ?? _writes.FirstOrDefault(w => !w.IsDelete).Key };
         foreach (var (key, revision) in _readRevisions) transaction.Compares.Add(new KvCompare(key, KvCompareTarget.ModRevision, revision));
+        transaction.Compares.AddRange(_rangeCompares);
         transaction.Writes.AddRange(_writes);
         return transaction;
     }

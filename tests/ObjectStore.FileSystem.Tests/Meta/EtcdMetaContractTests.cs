@@ -32,6 +32,33 @@ public sealed class EtcdMetaContractTests(EtcdClusterFixture etcd) : MetaContrac
     }
 
     [Fact]
+    public async Task Without_a_quorum_calls_fail_with_EIO_within_the_bound_and_work_again_when_it_is_back()
+    {
+        var options = Options();
+        var client = await StartClientAsync(options);
+        await client.CreateFile(Root, "before");
+        options.OperationTimeout = TimeSpan.FromSeconds(3);
+        await etcd.StopEtcdMemberAsync(1);
+        await etcd.StopEtcdMemberAsync(2);
+        try
+        {
+            var e = await ThrowsErrno(Errno.EIO, () => client.CreateFile(Root, "during"));
+            Assert.Contains("did not answer within 3 s", e.Message);
+            await ThrowsErrno(Errno.EIO, () => client.LookupAsync(Root, "before", None));
+            // One member back is a quorum again (members restart one at a time: each waits until it is healthy).
+            await etcd.StartEtcdMemberAsync(1);
+            options.OperationTimeout = TimeSpan.FromSeconds(30);
+            await client.CreateFile(Root, "after");
+        }
+        finally
+        {
+            await etcd.StartEtcdMemberAsync(1);
+            await etcd.StartEtcdMemberAsync(2);
+        }
+        Assert.Equal(["after", "before"], (await client.ListAll(Root)).Select(e => e.Name));
+    }
+
+    [Fact]
     public async Task A_session_whose_lease_runs_out_is_cleaned_by_the_next_one()
     {
         var options = Options();

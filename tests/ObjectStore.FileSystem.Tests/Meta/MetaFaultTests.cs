@@ -11,10 +11,10 @@ public sealed class MetaFaultTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private static FileSystemMetaOptions Options(TimeSpan? timeout = null) => new()
+    private static FileSystemMetaOptions Options() => new()
     {
         Volume = "v",
-        OperationTimeout = timeout ?? TimeSpan.FromSeconds(10),
+        OperationTimeout = TimeSpan.FromSeconds(10),
         SessionTtl = TimeSpan.FromSeconds(30),
         DeletedSliceGracePeriod = TimeSpan.Zero,
     };
@@ -23,12 +23,16 @@ public sealed class MetaFaultTests
     public async Task An_unreachable_store_gives_EIO_after_the_bound_and_the_next_call_works_once_it_is_back()
     {
         var kv = new MemoryKv(TimeProvider.System);
-        var meta = new KvMeta(kv, Options(TimeSpan.FromMilliseconds(300)), TimeProvider.System, NullLogger<KvMeta>.Instance);
+        var options = Options();
+        var meta = new KvMeta(kv, options, TimeProvider.System, NullLogger<KvMeta>.Instance);
         await meta.StartSessionAsync(None);
+        options.OperationTimeout = TimeSpan.FromMilliseconds(300);
         kv.Unavailable = true;
         var e = await ThrowsErrno(Errno.EIO, () => meta.CreateFile(Root, "f"));
         Assert.Contains("did not answer", e.Message);
+        Assert.IsType<KvUnavailableException>(e.InnerException);
         kv.Unavailable = false;
+        options.OperationTimeout = TimeSpan.FromSeconds(10);
         var file = await meta.CreateFile(Root, "f");
         Assert.Equal(file.Inode, (await meta.LookupAsync(Root, "f", None)).Inode);
         await meta.CloseSessionAsync(None);
@@ -53,7 +57,10 @@ public sealed class MetaFaultTests
         Assert.Equal([new ChunkSlice(0, slice)], await meta.ReadChunkAsync(file.Inode, 0, None));
         Assert.Equal(3u, (await meta.GetAttributesAsync(Root, None)).LinkCount);
         Assert.Equal(file.Inode, (await meta.LookupAsync(dir.Inode, "g", None)).Inode);
-        Assert.Equal(3, kv.LostAnswers);
+        kv.LoseNextAnswers = 1;
+        await meta.UnlinkAsync(dir.Inode, "g", None); // a small file deleted whole in one transaction: must not turn into ENOENT
+        await ThrowsErrno(Errno.ENOENT, () => meta.GetAttributesAsync(file.Inode, None));
+        Assert.Equal(4, kv.LostAnswers);
         await meta.CloseSessionAsync(None);
     }
 
@@ -98,10 +105,56 @@ public sealed class MetaFaultTests
         await meta.CloseSessionAsync(None);
     }
 
+    [Fact]
+    public async Task Creates_racing_in_one_directory_at_one_clock_tick_all_land()
+    {
+        // A frozen clock gives every racing create the same directory times: only the write stamp tells a
+        // transaction that lost the race from one whose answer was lost.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var kv = new YieldingKv(new MemoryKv(time));
+        var meta = new KvMeta(kv, Options(), time, NullLogger<KvMeta>.Instance);
+        await meta.StartSessionAsync(None);
+        var names = Enumerable.Range(0, 40).Select(i => $"f{i:D2}").ToList();
+        await Task.WhenAll(names.Select(n => meta.CreateFile(Root, n)));
+        Assert.Equal(names, (await meta.ListAll(Root)).Select(e => e.Name));
+        await meta.CloseSessionAsync(None);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (!condition()) await Task.Delay(5, timeout.Token);
+    }
+
+    /// <summary>Lets other work run between a transaction's reads and its commit, so that concurrent transactions interleave.</summary>
+    private sealed class YieldingKv(MemoryKv inner) : ITransactionalKv
+    {
+        public int MaxOperationsPerTransaction => inner.MaxOperationsPerTransaction;
+
+        public async Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
+        {
+            await Task.Yield();
+            return await inner.GetAsync(key, ct);
+        }
+
+        public async Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
+        {
+            await Task.Yield();
+            return await inner.GetManyAsync(keys, ct);
+        }
+
+        public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => inner.RangeAsync(from, to, limit, ct);
+
+        public async Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct)
+        {
+            await Task.Yield();
+            return await inner.CommitAsync(transaction, ct);
+        }
+
+        public Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct) => inner.GrantLeaseAsync(timeToLive, ct);
+        public Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct) => inner.KeepLeaseAliveAsync(lease, ct);
+        public Task RevokeLeaseAsync(long lease, CancellationToken ct) => inner.RevokeLeaseAsync(lease, ct);
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>Applies commits but answers the next ones as failed compares, as etcd does to a client that retried an RPC which had landed.</summary>

@@ -62,15 +62,21 @@ public sealed class EtcdKv : ITransactionalKv
         foreach (var compare in transaction.Compares)
         {
             var c = new Compare { Key = ByteString.CopyFrom(compare.Key), Result = Compare.Types.CompareResult.Equal };
-            if (compare.Target == KvCompareTarget.ModRevision)
+            if (compare.RangeEnd is { } end) c.RangeEnd = ByteString.CopyFrom(end);
+            switch (compare.Target)
             {
-                c.Target = Compare.Types.CompareTarget.Mod;
-                c.ModRevision = compare.Revision;
-            }
-            else
-            {
-                c.Target = Compare.Types.CompareTarget.Create;
-                c.CreateRevision = compare.Revision;
+                case KvCompareTarget.ModRevision:
+                    c.Target = Compare.Types.CompareTarget.Mod;
+                    c.ModRevision = compare.Value;
+                    break;
+                case KvCompareTarget.CreateRevision:
+                    c.Target = Compare.Types.CompareTarget.Create;
+                    c.CreateRevision = compare.Value;
+                    break;
+                default:
+                    c.Target = Compare.Types.CompareTarget.Version;
+                    c.Version = compare.Value;
+                    break;
             }
             request.Compare.Add(c);
         }

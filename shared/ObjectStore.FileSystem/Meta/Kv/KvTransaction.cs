@@ -1,9 +1,13 @@
 namespace ObjectStore.FileSystem.Meta.Kv;
 
-public enum KvCompareTarget { ModRevision, CreateRevision }
+public enum KvCompareTarget { ModRevision, CreateRevision, Version }
 
-/// <summary>Holds if the key's <paramref name="Target"/> revision equals <paramref name="Revision"/> (0: the key is absent).</summary>
-public readonly record struct KvCompare(byte[] Key, KvCompareTarget Target, long Revision);
+/// <summary>
+/// Holds if the key's <paramref name="Target"/> equals <paramref name="Value"/> (an absent key has 0 for all three).
+/// With <paramref name="RangeEnd"/> it must hold for every key in [Key, RangeEnd), and for an empty range it holds
+/// iff <paramref name="Value"/> is 0 — so (range, Version, 0) means "no key in the range" (etcd 3.3+ range compares).
+/// </summary>
+public readonly record struct KvCompare(byte[] Key, KvCompareTarget Target, long Value, byte[]? RangeEnd = null);
 
 /// <summary>A put (<paramref name="Value"/> set, optionally attached to a lease) or a delete (<paramref name="Value"/> null).</summary>
 public readonly record struct KvWrite(byte[] Key, byte[]? Value, long Lease = 0)

@@ -61,13 +61,8 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
         lock (Enter(ct))
         {
             Validate(transaction);
-            foreach (var compare in transaction.Compares)
-            {
-                var item = _items.GetValueOrDefault(compare.Key);
-                var actual = compare.Target == KvCompareTarget.ModRevision ? item?.ModRevision ?? 0 : item?.CreateRevision ?? 0;
-                if (actual != compare.Revision)
-                    return Task.FromResult(new KvCommitResult(false, _revision, transaction.Witness is null ? null : Read(transaction.Witness)));
-            }
+            if (!transaction.Compares.All(Holds))
+                return Task.FromResult(new KvCommitResult(false, _revision, transaction.Witness is null ? null : Read(transaction.Witness)));
             if (transaction.Writes.Count > 0)
             {
                 _revision++;
@@ -154,6 +149,21 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
         if (bytes > MaxRequestBytes) throw new KvRequestException("request is too large");
     }
 
+    private bool Holds(KvCompare compare)
+    {
+        if (compare.RangeEnd is null) return Matches(_items.GetValueOrDefault(compare.Key), compare);
+        if (ByteKeyComparer.Instance.Compare(compare.Key, compare.RangeEnd) >= 0) return compare.Value == 0;
+        var keys = _keys.GetViewBetween(compare.Key, compare.RangeEnd).Where(k => !ByteKeyComparer.Instance.Equals(k, compare.RangeEnd)).ToList();
+        return keys.Count == 0 ? compare.Value == 0 : keys.All(k => Matches(_items[k], compare));
+    }
+
+    private static bool Matches(Item? item, KvCompare compare) => compare.Value == compare.Target switch
+    {
+        KvCompareTarget.ModRevision => item?.ModRevision ?? 0,
+        KvCompareTarget.CreateRevision => item?.CreateRevision ?? 0,
+        _ => item?.Version ?? 0,
+    };
+
     private KvEntry? Read(byte[] key) =>
         _items.TryGetValue(key, out var item) ? new KvEntry(key.ToArray(), item.Value.ToArray(), item.CreateRevision, item.ModRevision) : null;
 
@@ -163,12 +173,12 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
         if (_items.TryGetValue(copy, out var old))
         {
             if (old.Lease != 0 && _leases.TryGetValue(old.Lease, out var oldLease)) oldLease.Keys.Remove(copy);
-            _items[copy] = new Item(value.ToArray(), old.CreateRevision, _revision, lease);
+            _items[copy] = new Item(value.ToArray(), old.CreateRevision, _revision, old.Version + 1, lease);
         }
         else
         {
             _keys.Add(copy);
-            _items[copy] = new Item(value.ToArray(), _revision, _revision, lease);
+            _items[copy] = new Item(value.ToArray(), _revision, _revision, 1, lease);
         }
         if (lease != 0) _leases[lease].Keys.Add(copy);
     }
@@ -180,7 +190,7 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
         if (old.Lease != 0 && _leases.TryGetValue(old.Lease, out var lease)) lease.Keys.Remove(key);
     }
 
-    private sealed record Item(byte[] Value, long CreateRevision, long ModRevision, long Lease);
+    private sealed record Item(byte[] Value, long CreateRevision, long ModRevision, long Version, long Lease);
 
     private sealed class LeaseState(TimeSpan timeToLive, DateTimeOffset deadline)
     {
