@@ -453,7 +453,8 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             }
         }
 
-        var subtitle = $"{started:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, {options.Mode}";
+        var subtitle = $"{started:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, {options.Mode}"
+                       + (SmallRowsClient is null ? "" : $"; up to {Payload.SizeLabel(BenchOptions.WrkMaxSize)} by wrk");
         return ThroughputChart.Render(subtitle, ["PUT", "GET"], sizes.Select(s => s.SizeLabel.Replace("(quick)", "", StringComparison.Ordinal)).ToArray(), series);
     }
 }

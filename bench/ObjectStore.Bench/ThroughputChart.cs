@@ -88,7 +88,7 @@ internal static class ThroughputChart
                 line.MarkerSize = 9;
             }
 
-            plot.ShowLegend(Alignment.LowerLeft);
+            plot.ShowLegend(Edge.Right);
         }
 
         // One PNG with the panels side by side.
