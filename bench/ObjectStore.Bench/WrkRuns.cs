@@ -149,7 +149,7 @@ internal sealed class WrkRuns(WrkClient wrk, HttpClient http, CpuSampler cpu, st
     {
         // An answer slower than wrk's timeout is left out of its latency histogram: count it as a failure, not as done.
         ok = Math.Max(0, ok - output.Errors.Timeout);
-        var result = new RunResult
+        return new RunResult
         {
             Spec = spec,
             Client = "wrk",
@@ -163,9 +163,8 @@ internal sealed class WrkRuns(WrkClient wrk, HttpClient http, CpuSampler cpu, st
             MeanMs = output.LatencyUs.Mean / 1000.0,
             MaxMs = output.LatencyUs.Max / 1000.0,
             Cpu = CpuSampler.Percent(before, after, elapsed),
+            Note = note,
         };
-        result.Note = note;
-        return result;
     }
 
     /// <summary>Reads a sample of <paramref name="names"/> back through .NET and compares every byte; mismatches become failures.</summary>

@@ -11,7 +11,7 @@
 --
 -- Object bodies: "<name>\n" followed by filler byte i = 33 + (i * 7919 + 13) % 94 (printable ASCII), cut to <size>
 -- bytes. The name makes every body distinct (ObjectStore deduplicates equal content); the C# load generator builds
--- the same bytes (WrkBody.cs) to check a sample out of band.
+-- the same bytes (WrkBody in Wrk.cs) to check a sample out of band.
 --
 -- etcd: POST /v3/kv/put (JSON gateway), key = base64 prefix + 12 decimal digits of a per-thread counter after a
 -- 4-character thread tag (all base64 characters, so every key is distinct bytes), value = <value-size> bytes.
@@ -21,7 +21,8 @@
 
 local op, path_prefix, path_suffix, name_prefix, size
 local names, next_name
-local body_cache_name, body_cache
+local body_cache_name, body_cache -- GET: the expected body of the last name
+local etcd_value                  -- etcd: the value, base64
 local filler
 local last_name     -- name of the request in flight
 -- Globals, read by done() through thread:get():
@@ -32,7 +33,8 @@ ok = 0              -- 2xx answers (GET: with exactly the expected body)
 statuses = {}       -- other answers by status ("wrong-body" for a 2xx with other bytes)
 failed = {}         -- PUT: numbers of the names that were not stored (at most 1000 kept)
 failed_count = 0
-unknown = {}        -- PUT: numbers of the names whose request got no answer (socket error; at most 1000 kept)
+unknown = {}        -- PUT: numbers of the names never answered: socket errors, and name 1 of thread 1, which wrk
+                    -- builds only to check the script (at most 1000 kept)
 unknown_count = 0
 
 local function make_filler(n)
@@ -93,7 +95,7 @@ function init(args)
       out[#out + 1] = b64:sub(q[1] + 1, q[1] + 1) .. b64:sub(q[2] + 1, q[2] + 1)
         .. (b and b64:sub(q[3] + 1, q[3] + 1) or "=") .. (c and b64:sub(q[4] + 1, q[4] + 1) or "=")
     end
-    body_cache = table.concat(out)
+    etcd_value = table.concat(out)
   else
     error("unknown op '" .. tostring(op) .. "' (put, get or etcd)")
   end
@@ -121,7 +123,7 @@ function request()
   else
     last_name = string.format("%s%04d%012d", path_prefix, tid, sent)
     return wrk.format("POST", "/v3/kv/put", { ["Content-Type"] = "application/json" },
-      '{"key":"' .. last_name .. '","value":"' .. body_cache .. '"}')
+      '{"key":"' .. last_name .. '","value":"' .. etcd_value .. '"}')
   end
 end
 
