@@ -133,7 +133,7 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             {
                 sb.AppendLine($"client wrk = {SmallRowsClient}: PUTs to distinct names with distinct bodies, GETs of what those PUTs stored; latency of every answered request;");
                 sb.AppendLine("  after each wrk run a sample is read back through .NET and compared byte for byte (failures column: 'read-back ...'). client .NET = HttpClient, the Azure SDK or FileStream.");
-                sb.AppendLine("  wrk rows run for their time bound only (whole seconds, at least 1 s); CPU 'client' includes wrk.");
+                sb.AppendLine("  wrk rows run for their time bound only (whole seconds, at least 2 s); CPU 'client' includes wrk.");
             }
 
             if (EtcdNote is not null)

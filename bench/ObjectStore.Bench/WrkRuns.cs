@@ -102,7 +102,8 @@ internal sealed class WrkRuns(WrkClient wrk, HttpClient http, CpuSampler cpu, st
     private async Task<(WrkOutput Output, TimeSpan Elapsed, CpuSampler.Snapshot Before, CpuSampler.Snapshot After)> RunAsync(
         Uri url, RunSpec spec, string[] args, CancellationToken cancellationToken)
     {
-        int seconds = Math.Max(1, (int)Math.Round(spec.MaxTime.TotalSeconds));
+        // wrk abandons what is in flight when its time is up: under 2 s that is a large share of a slow server's answers.
+        int seconds = Math.Max(2, (int)Math.Round(spec.MaxTime.TotalSeconds));
         var before = cpu.Take();
         var sw = Stopwatch.StartNew();
         var output = await wrk.RunAsync(url, spec.Concurrency, seconds, args, cancellationToken).ConfigureAwait(false);
