@@ -252,7 +252,10 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
 
     internal void ApplyConnectionSettings(NativeConnectionInfo* connection)
     {
-        connection->Want &= ~FuseCapabilities.WritebackCache;
+        // No kernel write-back cache: with it the kernel decides sizes and O_APPEND offsets from its own cache, which
+        // another mount's writes make stale (JuiceFS and go-fuse leave it off by default too). No HANDLE_KILLPRIV (libfuse
+        // asks for it by default): the kernel then clears setuid/setgid bits on write and chown itself.
+        connection->Want &= ~(FuseCapabilities.WritebackCache | FuseCapabilities.HandleKillPriv);
         connection->Want |= connection->Capable & (FuseCapabilities.AsyncRead | FuseCapabilities.ParallelDirectoryOperations
             | FuseCapabilities.ReaddirPlus | FuseCapabilities.ReaddirPlusAuto | FuseCapabilities.AtomicOTrunc);
         if (Options.MaxWrite > 0 && (uint)Options.MaxWrite < connection->MaxWrite)

@@ -128,6 +128,7 @@ internal static class FuseCapabilities
     public const uint ReaddirPlusAuto = 1 << 14;
     public const uint WritebackCache = 1 << 16;
     public const uint ParallelDirectoryOperations = 1 << 18;
+    public const uint HandleKillPriv = 1 << 20;
 }
 
 /// <summary><c>FUSE_SET_ATTR_*</c>: which fields of a setattr request are set.</summary>
