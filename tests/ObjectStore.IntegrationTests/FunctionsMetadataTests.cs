@@ -44,6 +44,7 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(
             new SortedDictionary<string, string>
             {
+                ["CollectGarbage"] = "timer %ObjectStore:CollectSchedule% runOnStartup=-",
                 ["DeleteObject"] = "http Anonymous delete objects/{*name}",
                 ["ExpireDeadNodes"] = "timer %ObjectStore:ExpireDeadNodesSchedule% runOnStartup=-",
                 ["ForgetCachedMetadata"] = "rabbitMQ %ObjectStore:MetadataQueue% RabbitMQConnection",
@@ -74,6 +75,7 @@ public sealed class FunctionsMetadataTests
                 ["DeleteObject"] = "http Function delete objects/{key}",
                 ["DeleteTemp"] = "http Function delete temp/{id}",
                 ["Heartbeat"] = "timer %ObjectStore:HeartbeatSchedule% runOnStartup=True",
+                ["ListObjects"] = "http Function get objects",
                 ["Locate"] = "rabbitMQ %ObjectStore:LocateQueue% RabbitMQConnection",
                 ["ReadObject"] = "http Function get objects/{key}",
                 ["ScrubShards"] = "timer %ObjectStore:ScrubSchedule% runOnStartup=-",
