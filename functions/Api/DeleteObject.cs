@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
@@ -8,6 +8,6 @@ namespace ObjectStore.Api;
 public sealed class DeleteObject(ObjectService objects)
 {
     [Function(nameof(DeleteObject))]
-    public Task<IResult> Run([HttpTrigger("DELETE", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "objects", async name => Results.Json(await objects.DeleteAsync(name, cancellationToken)));
 }

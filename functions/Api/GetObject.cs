@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Http;
 
 namespace ObjectStore.Api;
@@ -7,6 +7,6 @@ namespace ObjectStore.Api;
 public sealed class GetObject(ObjectDownloads downloads)
 {
     [Function(nameof(GetObject))]
-    public Task<IResult> Run([HttpTrigger("GET", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "objects", name => downloads.PrepareAsync(request, name, headOnly: false, cancellationToken));
 }

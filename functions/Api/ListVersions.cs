@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
@@ -8,6 +8,6 @@ namespace ObjectStore.Api;
 public sealed class ListVersions(ObjectService objects)
 {
     [Function(nameof(ListVersions))]
-    public Task<IResult> Run([HttpTrigger("GET", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "versions", async name => Results.Json(await objects.ListVersionsAsync(name, cancellationToken)));
 }

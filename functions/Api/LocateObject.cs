@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Objects;
 
@@ -8,7 +8,7 @@ namespace ObjectStore.Api;
 public sealed class LocateObject(ObjectService objects)
 {
     [Function(nameof(LocateObject))]
-    public Task<IResult> Run([HttpTrigger("GET", Route = "locate/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "locate/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "locate", async name =>
             ApiHttp.TryParseVersion(request, out var version, out var error)
                 ? Results.Json(await objects.LocateAsync(name, version, cancellationToken))

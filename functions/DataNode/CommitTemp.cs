@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
@@ -9,7 +9,7 @@ namespace ObjectStore.DataNode;
 public sealed class CommitTemp(LocalVolumeStore store)
 {
     [Function(nameof(CommitTemp))]
-    public IResult Run([HttpTrigger("POST", Route = "temp/{id}/commit/{key}")] HttpRequest request, string id, string key)
+    public IResult Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "temp/{id}/commit/{key}")] HttpRequest request, string id, string key)
     {
         if (!LocalVolumeStore.IsValidTempId(id) || !StoredKey.TryParse(key, out var expected))
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ObjectStore.Storage.Http;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Storage.Cluster;
 
@@ -60,6 +61,30 @@ public sealed class DataNodeClient(HttpClient http)
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>One page of the keys a node holds, in order after <paramref name="after"/>.</summary>
+    public async Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken)
+    {
+        var query = $"limit={limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}/objects?{query}");
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<List<HeldKey>>(cancellationToken).ConfigureAwait(false) ?? [];
+    }
+
+    /// <summary>Deletes stored bytes on a node; false when it did not hold them.</summary>
+    public async Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"http://{address}/objects/{key.FileName}");
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

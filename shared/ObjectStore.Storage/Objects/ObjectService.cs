@@ -249,6 +249,12 @@ public sealed partial class ObjectService(
     /// </summary>
     private async Task<bool> IsStoredAsync(ContentHash hash, ObjectLayout layout, CancellationToken cancellationToken)
     {
+        if (metadata.TracksContent)
+        {
+            // One metadata read instead of a locate broadcast; it also keeps the collector off these bytes until the commit.
+            return await metadata.FindContentAsync(layout.StorageId(hash).Hex, cancellationToken).ConfigureAwait(false) is { State: ContentState.Live };
+        }
+
         if (!layout.IsErasureCoded)
         {
             return (await locator.LocateAsync(hash, enoughHolders: layout.Copies, cancellationToken).ConfigureAwait(false)).Count >= layout.Copies;

@@ -76,7 +76,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     private async Task WaitUntilListeningAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var (host, port) = (Address[..Address.LastIndexOf(':')], int.Parse(Address[(Address.LastIndexOf(':') + 1)..]));
         while (DateTime.UtcNow < deadline)
         {
@@ -97,7 +97,7 @@ public sealed class AppProcess : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"{Name} did not listen on {Address} within 30 s:\n{Log}");
+        throw new TimeoutException($"{Name} did not listen on {Address} within 60 s:\n{Log}");
     }
 
     /// <summary>SIGKILL: the node gets no chance to say goodbye, as when a machine dies.</summary>
