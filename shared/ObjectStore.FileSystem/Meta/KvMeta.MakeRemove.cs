@@ -66,7 +66,11 @@ public sealed partial class KvMeta
     public async Task UnlinkAsync(ulong parent, string name, CancellationToken ct)
     {
         Names.ValidateNew(name);
-        var deleted = await RunAsync(async (txn, token) =>
+        // Deleting a small file writes the directory's record (the transaction's witness): serialise this client's
+        // unlinks in one directory so that they do not keep failing each other's compares.
+        var deleted = 0UL;
+        using (await _locks.AcquireAsync(parent, ct))
+            deleted = await RunAsync(async (txn, token) =>
         {
             var (directory, entry) = await LoadDirectoryEntryAsync(txn, parent, name, token);
             var (type, inode) = entry ?? throw MetaErrors.NoEntry(parent, name);

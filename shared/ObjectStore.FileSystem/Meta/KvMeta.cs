@@ -87,7 +87,8 @@ public sealed partial class KvMeta : IFileSystemMeta
                         if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
                         {
                             if (attempt >= _options.MaxTransactionAttempts) throw MetaErrors.TooManyConflicts(attempt);
-                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 20) * 2)), token);
+                            // Jittered, growing backoff: writers that keep colliding spread out instead of colliding again.
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(1 << Math.Min(attempt, 8), 200))), token);
                             continue;
                         }
                     }
