@@ -35,7 +35,7 @@ public sealed class FileDataOptions
     /// <summary>Block downloads (reads and read-ahead) in flight at once, all files together. Default 16.</summary>
     public int DownloadConcurrency { get; set; } = 16;
 
-    /// <summary>Ceiling on one HTTP attempt against the Api (connect, send, receive a block). Default 30 s.</summary>
+    /// <summary>How long one HTTP attempt against the Api may go without progress (no answer, no bytes moving) before it counts as failed. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Extra attempts after a transient failure (Api unreachable, 5xx, timeout). Default 4.</summary>

@@ -10,8 +10,9 @@ namespace ObjectStore.FileSystem.Data;
 /// Slice blocks as objects of the Api: PUT with a <c>Digest: SHA-256=</c> header (the Api refuses bytes that arrive
 /// changed), GET whole or with <c>Range:</c>, DELETE. Each attempt is bounded by <see cref="FileDataOptions.RequestTimeout"/>;
 /// transient failures (unreachable, 5xx, 408/429, timeouts) are retried with doubling back-off, then surface as EIO —
-/// so a mount whose Api is gone answers EIO within seconds and works again once it is back. Memory per request is the
-/// block being sent or the caller's destination; nothing is buffered besides.
+/// so a mount whose Api is gone answers EIO within seconds and works again once it is back. The timeout counts time
+/// without progress (every 64 KiB sent or received resets it), so a slow but moving transfer on a busy machine is not
+/// cut off. Memory per request is the block being sent or the caller's destination; nothing is buffered besides.
 /// </summary>
 public sealed partial class HttpSliceStore : ISliceStore
 {
@@ -49,12 +50,12 @@ public sealed partial class HttpSliceStore : ISliceStore
     {
         var digest = "SHA-256=" + Convert.ToBase64String(Sha256(segments));
         var name = Name(sliceId, block);
-        await SendAsync($"PUT {name}", () =>
+        await SendAsync($"PUT {name}", progress =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Put, Path(name)) { Content = new SegmentsContent(segments) };
+            var request = new HttpRequestMessage(HttpMethod.Put, Path(name)) { Content = new SegmentsContent(segments, progress) };
             request.Headers.TryAddWithoutValidation("Digest", digest);
             return request;
-        }, static (_, _, _) => Task.FromResult(true), ct).ConfigureAwait(false);
+        }, static (_, _, _, _) => Task.FromResult(true), ct).ConfigureAwait(false);
     }
 
     public Task ReadBlockAsync(ulong sliceId, int block, Memory<byte> destination, CancellationToken ct) =>
@@ -66,8 +67,8 @@ public sealed partial class HttpSliceStore : ISliceStore
     public async Task DeleteBlockAsync(ulong sliceId, int block, CancellationToken ct)
     {
         var name = Name(sliceId, block);
-        await SendAsync($"DELETE {name}", () => new HttpRequestMessage(HttpMethod.Delete, Path(name)),
-            static (_, _, _) => Task.FromResult(true), ct, notFoundIsSuccess: true).ConfigureAwait(false);
+        await SendAsync($"DELETE {name}", _ => new HttpRequestMessage(HttpMethod.Delete, Path(name)),
+            static (_, _, _, _) => Task.FromResult(true), ct, notFoundIsSuccess: true).ConfigureAwait(false);
     }
 
     private async Task ReadAsync(ulong sliceId, int block, int? offset, Memory<byte> destination, CancellationToken ct)
@@ -78,7 +79,7 @@ public sealed partial class HttpSliceStore : ISliceStore
         }
 
         var name = Name(sliceId, block);
-        var found = await SendAsync($"GET {name}", () =>
+        var found = await SendAsync($"GET {name}", _ =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, Path(name));
             if (offset is { } start)
@@ -87,7 +88,7 @@ public sealed partial class HttpSliceStore : ISliceStore
             }
 
             return request;
-        }, async (response, what, token) =>
+        }, async (response, what, progress, token) =>
         {
             var expectedStatus = offset is null ? HttpStatusCode.OK : HttpStatusCode.PartialContent;
             if (response.StatusCode != expectedStatus)
@@ -101,7 +102,19 @@ public sealed partial class HttpSliceStore : ISliceStore
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-            var read = await body.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
+            var read = 0;
+            while (read < destination.Length)
+            {
+                var n = await body.ReadAsync(destination[read..], token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+                progress();
+            }
+
             if (read != destination.Length)
             {
                 // A cut-off transfer: worth another attempt.
@@ -120,7 +133,7 @@ public sealed partial class HttpSliceStore : ISliceStore
     /// One request with bounded attempts. Returns false for 404 (unless it counts as success), the handler's result for
     /// 2xx; throws EIO once attempts are used up or for a refusal that another attempt would not change.
     /// </summary>
-    private async Task<bool> SendAsync(string what, Func<HttpRequestMessage> build, Func<HttpResponseMessage, string, CancellationToken, Task<bool>> handle,
+    private async Task<bool> SendAsync(string what, Func<Action, HttpRequestMessage> build, Func<HttpResponseMessage, string, Action, CancellationToken, Task<bool>> handle,
         CancellationToken ct, bool notFoundIsSuccess = false)
     {
         Exception? last = null;
@@ -134,14 +147,27 @@ public sealed partial class HttpSliceStore : ISliceStore
             }
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.RequestTimeout);
+            var limit = _options.RequestTimeout;
+            timeout.CancelAfter(limit);
+            void Progress()
+            {
+                try
+                {
+                    timeout.CancelAfter(limit);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The attempt is over.
+                }
+            }
+
             try
             {
-                using var request = build();
+                using var request = build(Progress);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
-                    return await handle(response, what, timeout.Token).ConfigureAwait(false);
+                    return await handle(response, what, Progress, timeout.Token).ConfigureAwait(false);
                 }
 
                 if (response.StatusCode == HttpStatusCode.NotFound)

@@ -165,7 +165,6 @@ public sealed class FileDataOnClusterTests(InfraFixture infra) : IAsyncLifetime
         {
             ApiEndpoint = _cluster.Apis[0].BaseUrl,
             Volume = _volume,
-            RequestTimeout = TimeSpan.FromSeconds(10),
             Retries = 3,
             RetryDelay = TimeSpan.FromMilliseconds(200),
         }));
