@@ -24,6 +24,18 @@ internal sealed class BenchOptions
 
     public string? Azurite { get; private set; }
 
+    /// <summary>etcd client URLs (the cluster's members): the reference row "etcd put".</summary>
+    public List<Uri> Etcd { get; } = [];
+
+    /// <summary>wrk's path (default: from PATH).</summary>
+    public string? WrkPath { get; private set; }
+
+    /// <summary>Measure the small rows with the .NET client instead of wrk (it flatters every ratio: the client is the limit).</summary>
+    public bool NoWrk { get; private set; }
+
+    /// <summary>Compare every GET body inside wrk (slower client) instead of status and byte count.</summary>
+    public bool WrkVerify { get; private set; }
+
     public string? DiskDirectory { get; private set; }
 
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "objectstore-bench");
@@ -54,12 +66,16 @@ internal sealed class BenchOptions
           --erasure                 only the erasure-coding section (RS(4,2) encode/decode GB/s per core)
           --no-erasure              skip the erasure-coding section
           --degraded                after the healthy runs, SIGKILL 2 data nodes and repeat GET 1 MiB / large
-          --systems a,b,..          subset of objectstore,disk,nginx,azurite
+          --systems a,b,..          subset of objectstore,disk,nginx,azurite,etcd
           --scale X                 multiply every run's op and time bound by X (default 1)
           --warmup S                seconds of steady load on ObjectStore before measuring (quick 10, full 45)
           --objectstore URL         Api base URL           --expect-nodes N   wait until /nodes lists N nodes
           --nginx URL               nginx base URL (WebDAV PUT + static GET)
           --azurite CONNSTR         Azure Storage connection string (Azurite)
+          --etcd URL[,URL..]        etcd members: reference row "etcd put" (wrk on the leader's JSON gateway)
+          --wrk PATH                wrk to use for the small-object rows (default: wrk from PATH; Debian package wrk)
+          --no-wrk                  small-object rows with the .NET client too (it is the limit: flatters ratios)
+          --wrk-verify              wrk compares every GET body with what was PUT (slower client)
           --disk-dir DIR            folder for the disk reference (same filesystem as the data nodes)
           --work-dir DIR            scratch (the large source file is written here once)
           --results-dir DIR         where <timestamp>.json/.csv/.png/.txt go (default: bench/results)
@@ -84,6 +100,16 @@ internal sealed class BenchOptions
                 case "--objectstore": o.ObjectStore = BaseUri(Value()); break;
                 case "--nginx": o.Nginx = BaseUri(Value()); break;
                 case "--azurite": o.Azurite = Value(); break;
+                case "--etcd":
+                    foreach (var url in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        o.Etcd.Add(BaseUri(url));
+                    }
+
+                    break;
+                case "--wrk": o.WrkPath = Value(); break;
+                case "--no-wrk": o.NoWrk = true; break;
+                case "--wrk-verify": o.WrkVerify = true; break;
                 case "--disk-dir": o.DiskDirectory = Value(); break;
                 case "--work-dir": o.WorkDirectory = Value(); break;
                 case "--results-dir": o.ResultsDirectory = Value(); break;
@@ -168,7 +194,10 @@ internal sealed class BenchOptions
     private static Uri BaseUri(string value) => new(value.EndsWith('/') ? value : value + "/", UriKind.Absolute);
 
     /// <summary>In table order: the system under test first, then the references.</summary>
-    public static readonly string[] AllSystems = ["objectstore", "disk", "nginx", "azurite"];
+    public static readonly string[] AllSystems = ["objectstore", "disk", "nginx", "azurite", "etcd"];
 
-    public static readonly string[] References = ["disk", "nginx", "azurite"];
+    public static readonly string[] References = ["disk", "nginx", "azurite", "etcd"];
+
+    /// <summary>Sizes up to this are measured with wrk (the .NET client is the limit there; above, the server is).</summary>
+    public const long WrkMaxSize = 64 << 10;
 }

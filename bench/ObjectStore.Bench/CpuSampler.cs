@@ -4,7 +4,7 @@ namespace ObjectStore.Bench;
 
 /// <summary>
 /// CPU time of the processes involved (from <c>/proc/PID/stat</c>: utime+stime), read before and after each run, so a
-/// row can say who was busy: the client (this process), the Api, the data nodes, RabbitMQ, Azurite, nginx. 100 % is
+/// row can say who was busy: the client (this process and the wrk it ran), the Api, the data nodes, RabbitMQ, Azurite, nginx. 100 % is
 /// one core; the machine total (from <c>/proc/stat</c>) is out of nproc × 100 %.
 /// </summary>
 internal sealed class CpuSampler(IReadOnlyList<WatchedProcess> watched)
@@ -20,7 +20,7 @@ internal sealed class CpuSampler(IReadOnlyList<WatchedProcess> watched)
     {
         var ticks = new Dictionary<string, long>(StringComparer.Ordinal)
         {
-            [Client] = ProcessTicks(Environment.ProcessId),
+            [Client] = ProcessTicks(Environment.ProcessId, withReapedChildren: true),
         };
         Dictionary<int, List<int>>? children = null;
         foreach (var w in watched)
@@ -96,14 +96,21 @@ internal sealed class CpuSampler(IReadOnlyList<WatchedProcess> watched)
         return sw.Elapsed;
     }
 
-    private static long ProcessTicks(int pid)
+    /// <param name="withReapedChildren">add the CPU of children that exited and were waited for (wrk, once its run is over)</param>
+    private static long ProcessTicks(int pid, bool withReapedChildren = false)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // after "pid (comm) ": state=0 ppid=1 ... utime=11 stime=12
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            // after "pid (comm) ": state=0 ppid=1 ... utime=11 stime=12 cutime=13 cstime=14
+            long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            if (withReapedChildren)
+            {
+                ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+            }
+
+            return ticks;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {

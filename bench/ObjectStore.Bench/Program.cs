@@ -72,16 +72,54 @@ foreach (var system in BenchOptions.AllSystems.Where(options.Systems.Contains))
             azurite = new AzuriteTarget(http, options.Azurite, $"bench-{started:yyyyMMddHHmmss}-{Environment.ProcessId}");
             targets.Add(azurite);
             break;
+        case "etcd" when options.Etcd.Count > 0:
+            break; // a reference row of its own (put only), below
         default:
             log.WriteLine($"[bench] skipping {system}: no endpoint given");
             break;
     }
 }
 
+// Value size of the etcd reference puts: about what one object's metadata record is.
+const int EtcdValueBytes = 200;
+
+// wrk for the small rows: the .NET client tops out far below what nginx (and soon ObjectStore) serves.
+WrkClient? wrk = null;
+if (!options.NoWrk)
+{
+    try
+    {
+        wrk = WrkClient.Find(options.WrkPath);
+    }
+    catch (FileNotFoundException ex)
+    {
+        log.WriteLine($"[bench] {ex.Message}");
+        return 2;
+    }
+
+    if (wrk is null && targets.Any(t => t is IWrkTarget))
+    {
+        log.WriteLine("[bench] wrk is not installed (apt-get install wrk); it measures the small-object rows. Pass --no-wrk to use the .NET client (it is the limit there).");
+        return 2;
+    }
+}
+
 var cpu = new CpuSampler(options.Watch);
+var wrkRuns = wrk is null ? null : new WrkRuns(wrk, http, cpu, options.WorkDirectory, log) { VerifyEveryBody = options.WrkVerify };
+report.SmallRowsClient = wrk is null ? null : $"{wrk.Executable} (one connection per thread{(options.WrkVerify ? ", every GET body compared" : "")})";
+EtcdReference? etcd = null;
+// Keys of the etcd reference rows: "bench/" + a run tag, in base64 (objects.lua adds thread and counter digits).
+string etcdPrefix = "YmVuY2gv" + Convert.ToHexString(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8];
 int exitCode = 0;
 try
 {
+    if (wrk is not null && options.Systems.Contains("etcd") && options.Etcd.Count > 0)
+    {
+        etcd = await EtcdReference.FindLeaderAsync(http, options.Etcd, stop.Token);
+        log.WriteLine($"[bench] etcd reference: {etcd.Description}");
+        report.EtcdNote = $"etcd = puts of {EtcdValueBytes}-byte values to distinct keys, POST /v3/kv/put on the JSON gateway of the {etcd.Description} (what one metadata write costs; not 4 KiB of data)";
+    }
+
     if (options.ObjectStore is not null && options.ExpectNodes > 0)
     {
         var live = await WaitForNodesAsync(http, options.ObjectStore, nodes => nodes.Count >= options.ExpectNodes, TimeSpan.FromSeconds(60), stop.Token);
@@ -193,6 +231,11 @@ try
 
         report.Runs.Add(result);
         log.WriteLine($"[bench] {Report.ProgressLine(result)}");
+        if (result.Note is not null)
+        {
+            log.WriteLine($"[bench]     {result.Note}");
+        }
+
         if (result.FirstError is not null)
         {
             log.WriteLine($"[bench]     first failure: {result.FirstError}");
@@ -250,21 +293,56 @@ try
     // The measured runs. Per workload every system runs back to back, so drift (page cache, other load) hits all alike.
     foreach (var size in profile.Sizes)
     {
+        bool small = wrkRuns is not null && size.Size <= BenchOptions.WrkMaxSize;
         foreach (var c in size.Concurrency)
         {
             var bound = size.Bound(c);
             var label = size.Label;
             long wid = ++workloadId;
+            var wrkNames = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var target in targets)
             {
                 stop.Token.ThrowIfCancellationRequested();
-                Record(await PutRunAsync(target, new RunSpec($"PUT {label} c={c}", "PUT", size.Size, label, c, bound.Ops, bound.Time, target.Name), wid));
+                var spec = new RunSpec($"PUT {label} c={c}", "PUT", size.Size, label, c, bound.Ops, bound.Time, target.Name);
+                if (small && target is IWrkTarget web)
+                {
+                    await cpu.SettleAsync(settleMax, SettleThreshold, stop.Token);
+                    var (result, names) = await wrkRuns!.PutAsync(web, spec, $"w{wid}-", stop.Token);
+                    wrkNames[target.Name] = names;
+                    Record(result);
+                }
+                else
+                {
+                    Record(await PutRunAsync(target, spec, wid));
+                }
+            }
+
+            if (small && etcd is not null && size == profile.Sizes[0])
+            {
+                await cpu.SettleAsync(settleMax, SettleThreshold, stop.Token);
+                var spec = new RunSpec($"PUT {label} c={c}", "PUT", EtcdValueBytes, Payload.SizeLabel(EtcdValueBytes), c, bound.Ops, bound.Time, "etcd");
+                Record(await wrkRuns!.EtcdPutAsync(etcd, spec, $"{etcdPrefix}w{wid % 1000:D3}", stop.Token));
             }
 
             foreach (var target in targets)
             {
                 stop.Token.ThrowIfCancellationRequested();
-                Record(await GetRunAsync(target, new RunSpec($"GET {label} c={c}", "GET", size.Size, label, c, bound.Ops, bound.Time, target.Name)));
+                var spec = new RunSpec($"GET {label} c={c}", "GET", size.Size, label, c, bound.Ops, bound.Time, target.Name);
+                if (small && target is IWrkTarget web)
+                {
+                    if (!wrkNames.TryGetValue(target.Name, out var names) || names.Count == 0)
+                    {
+                        log.WriteLine($"[bench] {spec.Workload} {target.Name}: nothing stored to read (every PUT failed); skipped");
+                        continue;
+                    }
+
+                    await cpu.SettleAsync(settleMax, SettleThreshold, stop.Token);
+                    Record(await wrkRuns!.GetAsync(web, spec, names, stop.Token));
+                }
+                else
+                {
+                    Record(await GetRunAsync(target, spec));
+                }
             }
         }
     }
@@ -324,6 +402,19 @@ catch (Exception ex)
 }
 finally
 {
+    if (etcd is not null)
+    {
+        try
+        {
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await etcd.DeleteAsync(etcdPrefix, cleanup.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            log.WriteLine($"[bench] could not delete the etcd keys of this run: {ex.Message}");
+        }
+    }
+
     if (azurite is not null)
     {
         try

@@ -21,10 +21,16 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
 
     public string? WarmupNote { get; set; }
 
+    /// <summary>What measured the small-object rows of ObjectStore and nginx (wrk), or null if the .NET client did.</summary>
+    public string? SmallRowsClient { get; set; }
+
+    /// <summary>What the etcd reference rows are.</summary>
+    public string? EtcdNote { get; set; }
+
     private string Stamp => started.ToString("yyyyMMdd-HHmmss", Inv);
 
     public static string ProgressLine(RunResult r) =>
-        $"{Label(r),-34} {r.Spec.System,-11} {r.Ok,6}/{r.Total,-6} {Num(r.OpsPerSec),9} ops/s {Num(r.MBps),9} MB/s  p50 {Num(r.P50Ms)} ms  p99 {Num(r.P99Ms)} ms  {r.Seconds:F1} s"
+        $"{Label(r),-34} {r.Spec.System,-11} {r.Client,-4} {r.Ok,6}/{r.Total,-6} {Num(r.OpsPerSec),9} ops/s {Num(r.MBps),9} MB/s  p50 {Num(r.P50Ms)} ms  p99 {Num(r.P99Ms)} ms  {r.Seconds:F1} s"
         + (r.Failures.Count > 0 ? "  failures: " + Failures(r) : "");
 
     public void Finish(TextWriter stdout, TextWriter log)
@@ -84,8 +90,8 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
         sb.AppendLine(Header());
         if (Runs.Count > 0)
         {
-            string[] head = ["workload", "system", "ok/total", "ops/s", "MB/s", "p50 ms", "p99 ms", "vs disk", "vs nginx", "vs azurite", "failures", "CPU % (100 = one core)"];
-            bool[] right = [false, false, true, true, true, true, true, true, true, true, false, false];
+            string[] head = ["workload", "system", "client", "ok/total", "ops/s", "MB/s", "p50 ms", "p99 ms", "vs disk", "vs nginx", "vs azurite", "vs etcd", "failures", "CPU % (100 = one core)"];
+            bool[] right = [false, false, false, true, true, true, true, true, true, true, true, true, false, false];
             var rows = new List<string[]>();
             string? previous = null;
             foreach (var r in Runs)
@@ -94,8 +100,9 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
                 var ratios = BenchOptions.References.Select(reference => Ratio(r, reference)).ToArray();
                 rows.Add(
                 [
-                    label == previous ? "" : label, r.Spec.System, $"{r.Ok}/{r.Total}", Num(r.OpsPerSec), Num(r.MBps), Num(r.P50Ms), Num(r.P99Ms),
-                    ratios[0], ratios[1], ratios[2], r.Failures.Count == 0 ? "" : Failures(r), CpuSummary(r),
+                    label == previous ? "" : label, r.Spec.System + (r.Spec.System == "etcd" ? " " + r.Spec.SizeLabel : ""), r.Client, $"{r.Ok}/{r.Total}",
+                    Num(r.OpsPerSec), Num(r.MBps), Num(r.P50Ms), Num(r.P99Ms),
+                    ratios[0], ratios[1], ratios[2], ratios[3], r.Failures.Count == 0 ? "" : Failures(r), CpuSummary(r),
                 ]);
                 previous = label;
             }
@@ -121,7 +128,19 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             }
 
             sb.AppendLine();
-            sb.AppendLine("vs X = ObjectStore throughput / X's throughput in the same workload (same bytes, same HttpClient); 1.00x = as fast, 0.25x = 4 times slower.");
+            sb.AppendLine("vs X = ObjectStore throughput / X's throughput in the same workload (same bytes, same client); 1.00x = as fast, 0.25x = 4 times slower.");
+            if (SmallRowsClient is not null)
+            {
+                sb.AppendLine($"client wrk = {SmallRowsClient}: PUTs to distinct names with distinct bodies, GETs of what those PUTs stored; latency of every answered request;");
+                sb.AppendLine("  after each wrk run a sample is read back through .NET and compared byte for byte (failures column: 'read-back ...'). client .NET = HttpClient, the Azure SDK or FileStream.");
+                sb.AppendLine("  wrk rows run for their time bound only (whole seconds, at least 2 s); CPU 'client' includes wrk.");
+            }
+
+            if (EtcdNote is not null)
+            {
+                sb.AppendLine(EtcdNote + ".");
+            }
+
             sb.AppendLine("disk = local files on the data nodes' filesystem: write + fsync + close, read back (no HTTP). nginx = WebDAV PUT (temp file + rename, no fsync), static GET (sendfile).");
             sb.AppendLine("azurite = Blob API through Azure.Storage.Blobs (upload/download BlobClient). MB/s = 10^6 bytes/s. p50/p99 = latency of successful ops.");
             sb.AppendLine("GETs read objects written moments before: they come from the page cache. CPU % per process during the run; 'machine' = all cores (max nproc x 100); 'other' = machine minus the processes listed (kernel threads, other users).");
@@ -139,6 +158,11 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             {
                 sb.AppendLine("degraded: " + DegradedNote + ". GETs the store could not serve (e.g. 503: too few copies or shards left) are counted as failures above.");
             }
+        }
+
+        if (Runs.Count > 0)
+        {
+            sb.Append(Aims());
         }
 
         if (Erasure.Count > 0)
@@ -170,8 +194,81 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             return "";
         }
 
-        var baseline = Runs.FirstOrDefault(x => x.Spec.System == reference && x.Spec.Phase is null && x.Spec.Workload == r.Spec.Workload);
+        var baseline = Baseline(r.Spec.Workload, reference);
+        if (baseline is null && reference == "etcd")
+        {
+            return ""; // etcd is a reference for small PUTs only
+        }
+
         return baseline is null || baseline.OpsPerSec <= 0 ? "-" : $"{r.OpsPerSec / baseline.OpsPerSec:F2}x";
+    }
+
+    private RunResult? Baseline(string workload, string system) =>
+        Runs.FirstOrDefault(x => x.Spec.System == system && x.Spec.Phase is null && x.Spec.Workload == workload);
+
+    /// <summary>
+    /// The aims of issue 10, each computed from rows of this run: small PUTs against etcd's own put rate and latency,
+    /// small GETs and 1 MiB PUTs against nginx. Large objects are in the table (aim: no slower than before).
+    /// </summary>
+    private string Aims()
+    {
+        var small = Profile?.Sizes.FirstOrDefault()?.Label;
+        var medium = Profile?.Sizes.Skip(1).FirstOrDefault()?.Label;
+        var lines = new List<string>();
+        void Aim(string what, string value, bool? met, string aim) =>
+            lines.Add($"  {what,-44} {value,12}   aim {aim,-14} {(met is null ? "" : met.Value ? "met" : "NOT MET")}");
+        RunResult? Os(string workload) => Baseline(workload, "objectstore");
+
+        if (small is not null && Os($"PUT {small} c=16") is { } put16)
+        {
+            Aim($"PUT {small} c=16, ops/s", Num(put16.OpsPerSec), put16.OpsPerSec >= 1000, ">= 1000");
+            if (Baseline($"PUT {small} c=16", "etcd") is { OpsPerSec: > 0 } etcd16)
+            {
+                double ratio = put16.OpsPerSec / etcd16.OpsPerSec;
+                Aim($"PUT {small} c=16 / etcd put c=16", $"{ratio:F2}x", ratio >= 0.8, ">= 0.80x");
+            }
+        }
+
+        if (small is not null && Os($"PUT {small} c=1") is { } put1 && Baseline($"PUT {small} c=1", "etcd") is { } etcd1
+            && !double.IsNaN(put1.P50Ms) && !double.IsNaN(etcd1.P50Ms))
+        {
+            double delta = put1.P50Ms - etcd1.P50Ms;
+            Aim($"p50 PUT {small} c=1 - etcd put p50 c=1 (ms)", $"{delta:+0.00;-0.00}", delta <= 1.5, "<= +1.5 ms");
+        }
+
+        if (small is not null && Os($"GET {small} c=16") is { } get16 && Baseline($"GET {small} c=16", "nginx") is { OpsPerSec: > 0 } nginx16)
+        {
+            double ratio = get16.OpsPerSec / nginx16.OpsPerSec;
+            Aim($"GET {small} c=16 / nginx", $"{ratio:F2}x", ratio >= 0.5, ">= 0.50x");
+        }
+
+        if (medium is not null)
+        {
+            foreach (var workload in Runs.Where(r => r.Spec.System == "objectstore" && r.Spec.Phase is null && r.Spec.Op == "PUT" && r.Spec.SizeLabel == medium)
+                         .Select(r => r.Spec.Workload).Distinct())
+            {
+                if (Os(workload) is { } put && Baseline(workload, "nginx") is { OpsPerSec: > 0 } nginx)
+                {
+                    double ratio = put.OpsPerSec / nginx.OpsPerSec;
+                    Aim($"{workload} / nginx", $"{ratio:F2}x", ratio >= 0.5, ">= 0.50x");
+                }
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            return "";
+        }
+
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine("Aims of issue 10 (ratios from this run's rows; large objects: the table, aim 'no slower than before'):");
+        foreach (var line in lines)
+        {
+            sb.AppendLine(line.TrimEnd());
+        }
+
+        return sb.ToString();
     }
 
     private static string Failures(RunResult r) => string.Join(", ", r.Failures.Select(f => $"{f.Key} x{f.Value}"));
@@ -252,7 +349,7 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             {
                 foreach (var reference in BenchOptions.References)
                 {
-                    var baseline = Runs.FirstOrDefault(x => x.Spec.System == reference && x.Spec.Phase is null && x.Spec.Workload == r.Spec.Workload);
+                    var baseline = Baseline(r.Spec.Workload, reference);
                     vs[reference] = baseline is null || baseline.OpsPerSec <= 0 ? null : N(r.OpsPerSec / baseline.OpsPerSec);
                 }
             }
@@ -262,6 +359,8 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
                 ["workload"] = r.Spec.Workload,
                 ["phase"] = r.Spec.Phase,
                 ["system"] = r.Spec.System,
+                ["client"] = r.Client,
+                ["note"] = r.Note,
                 ["op"] = r.Spec.Op,
                 ["sizeBytes"] = r.Spec.SizeBytes,
                 ["sizeLabel"] = r.Spec.SizeLabel,
@@ -308,6 +407,8 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
             ["largeNote"] = Profile?.LargeNote,
             ["degradedNote"] = DegradedNote,
             ["warmupNote"] = WarmupNote,
+            ["smallRowsClient"] = SmallRowsClient,
+            ["etcdNote"] = EtcdNote,
             ["units"] = "MB/s = 1e6 bytes/s; latencies in ms; cpu in percent of one core; vs = objectstore ops/s divided by the reference's",
             ["runs"] = runs,
             ["erasure"] = new JsonObject { ["code"] = "RS(4,2)", ["shardBytes"] = 1 << 20, ["threads"] = 1, ["results"] = erasure },
@@ -317,14 +418,14 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
     private string Csv()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("workload,phase,system,op,size_bytes,concurrency,ok,total,seconds,ops_per_s,mb_per_s,p50_ms,p99_ms,mean_ms,vs_disk,vs_nginx,vs_azurite,failures,cpu");
+        sb.AppendLine("workload,phase,system,client,op,size_bytes,concurrency,ok,total,seconds,ops_per_s,mb_per_s,p50_ms,p99_ms,mean_ms,vs_disk,vs_nginx,vs_azurite,vs_etcd,failures,cpu");
         foreach (var r in Runs)
         {
             var ratios = BenchOptions.References.Select(reference => Ratio(r, reference).TrimEnd('x').Replace("-", "", StringComparison.Ordinal));
             string F(double v) => double.IsNaN(v) ? "" : v.ToString("G6", Inv);
             var cpu = string.Join(" ", r.Cpu.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value:F0}"));
             sb.AppendLine(string.Join(",",
-                r.Spec.Workload, r.Spec.Phase ?? "", r.Spec.System, r.Spec.Op, r.Spec.SizeBytes.ToString(Inv), r.Spec.Concurrency.ToString(Inv),
+                r.Spec.Workload, r.Spec.Phase ?? "", r.Spec.System, r.Client, r.Spec.Op, r.Spec.SizeBytes.ToString(Inv), r.Spec.Concurrency.ToString(Inv),
                 r.Ok.ToString(Inv), r.Total.ToString(Inv), F(r.Seconds), F(r.OpsPerSec), F(r.MBps), F(r.P50Ms), F(r.P99Ms), F(r.MeanMs),
                 string.Join(",", ratios), $"\"{Failures(r)}\"", $"\"{cpu}\""));
         }
@@ -335,9 +436,9 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
     /// <summary>Throughput (MB/s, log scale) by object size at concurrency 1, PUT and GET side by side, one line per system.</summary>
     private byte[] Plot()
     {
-        var sizes = Runs.Where(r => r.Spec.Op is "PUT" or "GET" && r.Spec.Phase is null && r.Spec.Concurrency == 1)
+        var sizes = Runs.Where(r => r.Spec.Op is "PUT" or "GET" && r.Spec.Phase is null && r.Spec.Concurrency == 1 && r.Spec.System != "etcd")
             .Select(r => (r.Spec.SizeBytes, r.Spec.SizeLabel)).Distinct().OrderBy(s => s.SizeBytes).ToList();
-        var series = new List<PlotSeries>();
+        var series = new List<ChartSeries>();
         foreach (var op in new[] { "PUT", "GET" })
         {
             foreach (var system in BenchOptions.AllSystems)
@@ -347,12 +448,13 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
                     .ToArray();
                 if (points.Any(p => p > 0))
                 {
-                    series.Add(new PlotSeries(op, system, points));
+                    series.Add(new ChartSeries(op, system, points));
                 }
             }
         }
 
-        var title = $"Throughput by object size, concurrency 1 - {started:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, {options.Mode}";
-        return PngPlot.Render(title, ["PUT", "GET"], sizes.Select(s => s.SizeLabel.Replace("(quick)", "", StringComparison.Ordinal)).ToArray(), series);
+        var subtitle = $"{started:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, {options.Mode}"
+                       + (SmallRowsClient is null ? "" : $"; up to {Payload.SizeLabel(BenchOptions.WrkMaxSize)} by wrk");
+        return ThroughputChart.Render(subtitle, ["PUT", "GET"], sizes.Select(s => s.SizeLabel.Replace("(quick)", "", StringComparison.Ordinal)).ToArray(), series);
     }
 }

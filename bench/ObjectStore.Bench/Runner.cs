@@ -38,6 +38,9 @@ internal sealed class RunResult
 {
     public required RunSpec Spec { get; init; }
 
+    /// <summary>What generated the load: <c>wrk</c>, or <c>.NET</c> (HttpClient, the Azure SDK, FileStream).</summary>
+    public string Client { get; init; } = ".NET";
+
     public int Ok { get; init; }
 
     public int Total { get; init; }

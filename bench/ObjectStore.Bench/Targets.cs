@@ -128,9 +128,15 @@ internal static class HttpOps
 }
 
 /// <summary>The Api: <c>PUT/GET /objects/{name}</c>.</summary>
-internal sealed class ObjectStoreTarget(HttpClient http, Uri baseUri) : ITarget
+internal sealed class ObjectStoreTarget(HttpClient http, Uri baseUri) : ITarget, IWrkTarget
 {
     public string Name => "objectstore";
+
+    public Uri BaseUri => baseUri;
+
+    public string PathPrefix => baseUri.AbsolutePath + "objects/";
+
+    public string PathSuffix => "";
 
     private Uri Object(string key) => new(baseUri, "objects/" + Uri.EscapeDataString(key));
 
@@ -143,9 +149,15 @@ internal sealed class ObjectStoreTarget(HttpClient http, Uri baseUri) : ITarget
 }
 
 /// <summary>nginx on loopback: WebDAV PUT (body to a temp file, then rename; no fsync) and static GET (sendfile).</summary>
-internal sealed class NginxTarget(HttpClient http, Uri baseUri) : ITarget
+internal sealed class NginxTarget(HttpClient http, Uri baseUri) : ITarget, IWrkTarget
 {
     public string Name => "nginx";
+
+    public Uri BaseUri => baseUri;
+
+    public string PathPrefix => baseUri.AbsolutePath;
+
+    public string PathSuffix => ".bin";
 
     private Uri File(string key) => new(baseUri, Uri.EscapeDataString(key) + ".bin");
 

@@ -1,4 +1,5 @@
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
+using ObjectStore.Functions.Timers;
 using ObjectStore.Storage.Cluster;
 
 namespace ObjectStore.Api;
@@ -10,6 +11,7 @@ namespace ObjectStore.Api;
 public sealed class ExpireDeadNodes(NodeRegistry registry)
 {
     [Function(nameof(ExpireDeadNodes))]
-    public void Run([TimerTrigger("%ObjectStore:ExpireDeadNodesSchedule%", Singleton = false)] ObjectStore.Functions.TimerInfo timer) =>
+    [RunOnEveryInstance]
+    public void Run([TimerTrigger("%ObjectStore:ExpireDeadNodesSchedule%")] TimerInfo timer) =>
         registry.ExpireDeadNodes();
 }

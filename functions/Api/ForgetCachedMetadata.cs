@@ -1,4 +1,5 @@
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
+using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.Storage.Metadata;
 
 namespace ObjectStore.Api;
@@ -7,5 +8,5 @@ namespace ObjectStore.Api;
 public sealed class ForgetCachedMetadata(CachingMetadataStore cache)
 {
     [Function(nameof(ForgetCachedMetadata))]
-    public void Run([RabbitMQTrigger(Exchange = "%ObjectStore:MetadataExchange%")] MetadataChanged change) => cache.Forget(change);
+    public void Run([RabbitMQTrigger("%ObjectStore:MetadataQueue%", ConnectionStringSetting = "RabbitMQConnection"), RabbitMQExchange("%ObjectStore:MetadataExchange%")] MetadataChanged change) => cache.Forget(change);
 }

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Api.Edge;
-using ObjectStore.Functions;
 
 namespace ObjectStore.Api;
 
 public sealed class HeadObject(ObjectDownloads downloads)
 {
     [Function(nameof(HeadObject))]
-    public Task<IResult> Run([HttpTrigger("HEAD", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "head", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "objects", name => downloads.PrepareAsync(request, name, headOnly: true, cancellationToken));
 }

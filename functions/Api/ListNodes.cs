@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Cluster;
 
 namespace ObjectStore.Api;
@@ -7,5 +7,5 @@ namespace ObjectStore.Api;
 public sealed class ListNodes(NodeRegistry registry)
 {
     [Function(nameof(ListNodes))]
-    public IResult Run([HttpTrigger("GET", Route = "nodes")] HttpRequest request) => Results.Json(registry.LiveNodes());
+    public IResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "nodes")] HttpRequest request) => Results.Json(registry.LiveNodes());
 }

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Api.Edge;
-using ObjectStore.Functions;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
@@ -8,6 +8,6 @@ namespace ObjectStore.Api;
 public sealed class ListVersions(ObjectReader objects)
 {
     [Function(nameof(ListVersions))]
-    public Task<IResult> Run([HttpTrigger("GET", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "versions/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "versions", async name => Results.Json(await objects.ListVersionsAsync(name, cancellationToken)));
 }

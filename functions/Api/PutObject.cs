@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Api.Edge;
-using ObjectStore.Functions;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
@@ -10,7 +10,7 @@ namespace ObjectStore.Api;
 public sealed class PutObject(ObjectWriter objects)
 {
     [Function(nameof(PutObject))]
-    public Task<IResult> Run([HttpTrigger("PUT", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "objects/{*name}")] HttpRequest request, CancellationToken cancellationToken) =>
         ApiHttp.RunAsync(request, "objects", async name =>
         {
             if (!ContentHash.TryParseDigestHeader(request.Headers["Digest"], out var digest, out var error))

@@ -1,5 +1,6 @@
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.Storage.Cluster;
 
 namespace ObjectStore.Api;
@@ -7,7 +8,7 @@ namespace ObjectStore.Api;
 public sealed class RecordHeartbeat(NodeRegistry registry)
 {
     [Function(nameof(RecordHeartbeat))]
-    public void Run([RabbitMQTrigger(Exchange = Exchanges.ApiServers)] Heartbeat heartbeat)
+    public void Run([RabbitMQTrigger("%ObjectStore:HeartbeatQueue%", ConnectionStringSetting = "RabbitMQConnection"), RabbitMQExchange(Exchanges.ApiServers)] Heartbeat heartbeat)
     {
         if (!ClusterAddress.IsValid(heartbeat.Address))
         {

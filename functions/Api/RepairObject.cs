@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;
@@ -11,7 +11,7 @@ namespace ObjectStore.Api;
 public sealed partial class RepairObject(ShardRepairer repairer, ILogger<RepairObject> logger)
 {
     [Function(nameof(RepairObject))]
-    public async Task Run([RabbitMQTrigger("%ObjectStore:RepairQueue%")] RepairRequest request, CancellationToken cancellationToken)
+    public async Task Run([RabbitMQTrigger("%ObjectStore:RepairQueue%", ConnectionStringSetting = "RabbitMQConnection")] RepairRequest request, CancellationToken cancellationToken)
     {
         var outcome = await repairer.RepairAsync(request, cancellationToken);
         LogOutcome(request.Hash, outcome, request.Reason);

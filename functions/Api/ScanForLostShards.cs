@@ -1,4 +1,4 @@
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Api;

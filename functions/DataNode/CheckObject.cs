@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class CheckObject(LocalVolumeStore store)
 {
     [Function(nameof(CheckObject))]
-    public async Task<IResult> Run([HttpTrigger("HEAD", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key)
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "head", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key)
     {
         if (!StoredKey.TryParse(key, out var storedKey))
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
+using ObjectStore.Functions.Timers;
 using ObjectStore.Storage;
 using ObjectStore.Storage.Volumes;
 
@@ -10,7 +11,8 @@ namespace ObjectStore.DataNode;
 public sealed partial class CleanTemp(LocalVolumeStore store, IOptions<ObjectStoreOptions> options, ILogger<CleanTemp> logger)
 {
     [Function(nameof(CleanTemp))]
-    public void Run([TimerTrigger("%ObjectStore:CleanTempSchedule%", RunOnStartup = true, Singleton = false)] TimerInfo timer)
+    [RunOnEveryInstance]
+    public void Run([TimerTrigger("%ObjectStore:CleanTempSchedule%", RunOnStartup = true)] TimerInfo timer)
     {
         var removed = store.CleanTemp(options.Value.TempMaxAge);
         if (removed > 0)

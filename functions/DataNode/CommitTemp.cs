@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class CommitTemp(LocalVolumeStore store)
 {
     [Function(nameof(CommitTemp))]
-    public async Task<IResult> Run([HttpTrigger("POST", Route = DataNodeProtocol.CommitRoute)] HttpRequest request, string id, string key, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = DataNodeProtocol.CommitRoute)] HttpRequest request, string id, string key, CancellationToken cancellationToken)
     {
         if (!LocalVolumeStore.IsValidTempId(id) || !StoredKey.TryParse(key, out var expected))
         {

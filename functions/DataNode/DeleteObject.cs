@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class DeleteObject(LocalVolumeStore store)
 {
     [Function(nameof(DeleteObject))]
-    public IResult Run([HttpTrigger("DELETE", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key) =>
+    public IResult Run([HttpTrigger(AuthorizationLevel.Function, "delete", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key) =>
         !StoredKey.TryParse(key, out var storedKey) ? ErrorResults.Error(StatusCodes.Status400BadRequest, "key must be a 64-hex-digit hash with an optional .shard")
         : store.Delete(storedKey) ? Results.NoContent()
         : ErrorResults.Error(StatusCodes.Status404NotFound, $"object {storedKey} not stored here");

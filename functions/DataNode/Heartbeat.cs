@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
+using ObjectStore.Functions.Timers;
 using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Volumes;
@@ -11,8 +12,9 @@ namespace ObjectStore.DataNode;
 public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<DataNodeOptions> options, IOptions<Storage.ObjectStoreOptions> storeOptions, TimeProvider time)
 {
     [Function(nameof(Heartbeat))]
+    [RunOnEveryInstance]
     public Task Run(
-        [TimerTrigger("%ObjectStore:HeartbeatSchedule%", RunOnStartup = true, Singleton = false)] TimerInfo timer,
+        [TimerTrigger("%ObjectStore:HeartbeatSchedule%", RunOnStartup = true)] TimerInfo timer,
         CancellationToken cancellationToken)
     {
         var beat = new Storage.Cluster.Heartbeat(options.Value.PublicAddress, store.FreeBytes, time.GetUtcNow());

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
 using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.Storage.Cluster;
@@ -14,8 +14,8 @@ public sealed class Locate(RabbitMQBus bus, LocalVolumeStore store, IOptions<Dat
 {
     [Function(nameof(Locate))]
     public Task Run(
-        [RabbitMQTrigger(Exchange = Exchanges.DataServers)] LocateRequest request,
-        RabbitMQMessage message,
+        [RabbitMQTrigger("%ObjectStore:LocateQueue%", ConnectionStringSetting = "RabbitMQConnection"), RabbitMQExchange(Exchanges.DataServers)] LocateRequest request,
+        FunctionContext context,
         CancellationToken cancellationToken)
     {
         if (!ContentHash.TryParse(request.Hash, out var hash))
@@ -23,6 +23,7 @@ public sealed class Locate(RabbitMQBus bus, LocalVolumeStore store, IOptions<Dat
             throw new FunctionBindingException("locate request has no valid 64-hex-digit hash");
         }
 
+        var message = RabbitMQBindingData.Properties(context);
         if (string.IsNullOrEmpty(message.ReplyTo))
         {
             throw new FunctionBindingException("locate request has no reply-to address");

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -14,7 +14,7 @@ namespace ObjectStore.DataNode;
 public sealed class ReadObject(LocalVolumeStore store)
 {
     [Function(nameof(ReadObject))]
-    public async Task<IResult> Run([HttpTrigger("GET", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key, CancellationToken cancellationToken)
     {
         if (!StoredKey.TryParse(key, out var storedKey))
         {

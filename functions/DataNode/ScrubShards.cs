@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
+using ObjectStore.Functions.Timers;
 using ObjectStore.Storage;
 using ObjectStore.Storage.Volumes;
 
@@ -9,6 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class ScrubShards(VolumeScrubber scrubber, IOptions<ObjectStoreOptions> options)
 {
     [Function(nameof(ScrubShards))]
-    public Task Run([TimerTrigger("%ObjectStore:ScrubSchedule%", Singleton = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+    [RunOnEveryInstance]
+    public Task Run([TimerTrigger("%ObjectStore:ScrubSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         scrubber.ScrubAsync(options.Value.ScrubBytesPerSecond, options.Value.ScrubBytesPerRun, cancellationToken);
 }

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -14,7 +14,7 @@ namespace ObjectStore.DataNode;
 public sealed class StoreObject(LocalVolumeStore store)
 {
     [Function(nameof(StoreObject))]
-    public async Task<IResult> Run([HttpTrigger("PUT", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "put", Route = DataNodeProtocol.ObjectRoute)] HttpRequest request, string key, CancellationToken cancellationToken)
     {
         if (!StoredKey.TryParse(key, out var storedKey) || storedKey.Shard is not null)
         {

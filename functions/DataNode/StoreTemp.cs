@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Http;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Volumes;
@@ -10,7 +10,7 @@ namespace ObjectStore.DataNode;
 public sealed class StoreTemp(LocalVolumeStore store)
 {
     [Function(nameof(StoreTemp))]
-    public async Task<IResult> Run([HttpTrigger("PUT", Route = DataNodeProtocol.TempRoute)] HttpRequest request, string id, CancellationToken cancellationToken)
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "put", Route = DataNodeProtocol.TempRoute)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (!LocalVolumeStore.IsValidTempId(id))
         {

@@ -29,6 +29,41 @@ public sealed class ObjectStoreOptions
     /// <summary>Fanout exchange on which Api instances announce metadata writes to each other. Default <c>apiMetadata</c>.</summary>
     public string MetadataExchange { get; set; } = "apiMetadata";
 
+    /// <summary>
+    /// Where object metadata lives: <c>etcd</c> (default; the cluster in the <c>EtcdEndpoints</c> setting) or <c>blob</c>
+    /// (Blob Storage in <c>AzureWebJobsStorage</c>, for a deployment on Azure without etcd: no content records, so no
+    /// garbage collection and dedup asks the nodes).
+    /// </summary>
+    public string MetadataStore { get; set; } = "etcd";
+
+    /// <summary>Key prefix of this deployment's metadata in etcd, so several stores (or tests) share a cluster. Default <c>objectstore</c>.</summary>
+    public string EtcdPrefix { get; set; } = "objectstore";
+
+    /// <summary>Deadline of one etcd call; past it the request fails with 503. Default 5 s (a leader election takes ~2 s).</summary>
+    public TimeSpan EtcdOperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Concurrent version commits of one Api instance are grouped into one etcd transaction, up to this many
+    /// (3 operations each, within etcd's 128). Default 32; 1 turns grouping off.
+    /// </summary>
+    public int MaxCommitsPerTransaction { get; set; } = 32;
+
+    /// <summary>Versions kept per name, newest first; older ones are dropped by the collector. Default 0: keep all.</summary>
+    public int KeepVersions { get; set; }
+
+    /// <summary>A name whose latest version is a delete marker older than this is dropped with all its versions. Default none: never.</summary>
+    public TimeSpan? DeleteMarkerExpiry { get; set; }
+
+    /// <summary>
+    /// How long unreferenced content, a collected record's tombstone, and bytes on a node that no record knows are kept
+    /// before the collector deletes them. Must exceed the longest PUT (<c>functionTimeout</c>, 30 min), since a PUT's
+    /// bytes reach the nodes before its version is committed. Default 1 hour.
+    /// </summary>
+    public TimeSpan ContentGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Keys per page when the collector lists what a data node holds. Default 1000.</summary>
+    public int SweepPageSize { get; set; } = 1000;
+
     /// <summary>Blob container for object metadata. Default <c>objectstore-metadata</c>.</summary>
     public string MetadataContainer { get; set; } = "objectstore-metadata";
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ObjectStore.Functions.Keys;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Objects;
@@ -23,16 +24,41 @@ public static class ObjectStoreServices
         services.AddSingleton<NodePlacement>();
         services.AddSingleton<StoredContent>();
         services.AddSingleton<ContentCache>();
-        services.AddSingleton<BlobMetadataStore>();
-        services.AddSingleton<CachingMetadataStore>();
-        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
+        services.AddObjectMetadata(configuration);
         services.AddSingleton<ObjectWriter>();
         services.AddSingleton<Objects.ObjectReader>();
         services.AddSingleton<ErasureCodecs>();
         services.AddSingleton<RepairScheduler>();
         services.AddSingleton<ShardRepairer>();
         services.AddSingleton<RepairScan>();
-        services.AddSingleton<IDataNodeClient>(_ => new DataNodeClient(new HttpClient(DataNodeClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan }));
+        services.AddSingleton<IDataNodeClient>(sp => new DataNodeClient(new HttpClient(FunctionKeyHandler.Wrap(DataNodeClient.CreateHandler(), sp.GetService<FunctionAppKey>())) { Timeout = Timeout.InfiniteTimeSpan }));
+        return services;
+    }
+
+    /// <summary>The metadata store chosen by <c>ObjectStore:MetadataStore</c> (etcd unless <c>blob</c>), behind the cache.</summary>
+    private static IServiceCollection AddObjectMetadata(this IServiceCollection services, IConfiguration configuration)
+    {
+        var kind = configuration.GetSection(ObjectStoreOptions.Section)[nameof(ObjectStoreOptions.MetadataStore)] ?? "etcd";
+        if (string.Equals(kind, "blob", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<BlobMetadataStore>();
+            services.AddKeyedSingleton<IMetadataStore>(CachingMetadataStore.BackingStore, (sp, _) => sp.GetRequiredService<BlobMetadataStore>());
+        }
+        else if (string.Equals(kind, "etcd", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<EtcdConnection>();
+            services.AddSingleton<EtcdMetadataStore>();
+            services.AddKeyedSingleton<IMetadataStore>(CachingMetadataStore.BackingStore, (sp, _) => sp.GetRequiredService<EtcdMetadataStore>());
+            services.AddHostedService<EtcdMetadataWatch>();
+        }
+        else
+        {
+            throw new InvalidOperationException($"ObjectStore:MetadataStore is '{kind}'; expected 'etcd' or 'blob'.");
+        }
+
+        services.AddSingleton<CachingMetadataStore>();
+        services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<CachingMetadataStore>());
+        services.AddSingleton<ContentCollector>();
         return services;
     }
 

@@ -28,12 +28,15 @@ public sealed class DeadNodeWriteTests(InfraFixture infra)
         {
             ["RabbitMQConnection"] = infra.RabbitMQConnection,
             ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["EtcdEndpoints"] = infra.EtcdEndpoints,
             ["ObjectStore__HeartbeatExchange"] = $"apiServers-{id}",
             ["ObjectStore__LocateExchange"] = $"dataServers-{id}",
             ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
             ["ObjectStore__MetadataContainer"] = $"meta-{id}",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            ["ObjectStore__EtcdPrefix"] = $"run-{id}",
             ["AzureFunctionsJobHost__id"] = $"run-{id}",
+            ["DataNodeHostId"] = $"run-{id}",
             ["ObjectStore__HeartbeatSchedule"] = "*/1 * * * * *",
             ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
             ["ObjectStore__NodeExpiry"] = "00:00:03",
@@ -42,11 +45,6 @@ public sealed class DeadNodeWriteTests(InfraFixture infra)
             // The apps are this project's references, built with it: ./run need not build them again.
             ["RUN_SKIP_BUILD"] = "1",
         };
-        foreach (var (key, value) in infra.Settings)
-        {
-            environment.TryAdd(key, value);
-        }
-
         var cluster = await RunCluster.StartAsync(Repository.Root, state, dataNodes: 6, environment, Repository.Configuration, TimeSpan.FromMinutes(10));
         try
         {

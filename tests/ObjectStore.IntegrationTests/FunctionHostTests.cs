@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.RabbitMQ;
 using ObjectStore.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
 
@@ -23,9 +24,9 @@ public sealed class FunctionHostTests(InfraFixture infra)
     public sealed class QueueFunctions(Journal journal)
     {
         [Function("HostTestFlaky")]
-        public void Flaky([RabbitMQTrigger("%TestQueue%")] string message, RabbitMQMessage context)
+        public void Flaky([RabbitMQTrigger("%TestQueue%")] string message, FunctionContext context)
         {
-            journal.Calls.Enqueue($"{message}#{context.RetryCount}");
+            journal.Calls.Enqueue($"{message}#{RabbitMQBindingData.Properties(context).RetryCount}");
             if (message.StartsWith("fail", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("this message always fails");
@@ -45,7 +46,7 @@ public sealed class FunctionHostTests(InfraFixture infra)
         }
     }
 
-    private static async Task<FunctionsApp> StartHostAsync(InfraFixture infra, Type functions, string hostId, Journal journal, params string[] settings)
+    private static async Task<LocalFunctionsApp> StartHostAsync(InfraFixture infra, Type functions, string hostId, Journal journal, params string[] settings)
     {
         string[] args =
         [
@@ -55,7 +56,7 @@ public sealed class FunctionHostTests(InfraFixture infra)
             "--extensions:rabbitMQ:maxDeliveryRetries=2",
             .. settings,
         ];
-        var builder = FunctionsApplication.CreateBuilder(args, [functions], hostId);
+        var builder = LocalFunctionsHost.CreateBuilder(args, [functions], hostId);
         builder.Services.AddSingleton(journal);
         var app = builder.Build();
         await app.StartAsync();

@@ -7,11 +7,18 @@ namespace ObjectStore.IntegrationTests;
 [Trait("Category", "Integration")]
 public sealed class MetadataCacheTests(InfraFixture infra)
 {
-    [Fact]
-    public async Task A_write_through_one_api_instance_is_seen_by_another_that_had_cached_the_old_version()
+    [Theory]
+    [InlineData("etcd")]
+    [InlineData("blob")]
+    public async Task A_write_through_one_api_instance_is_seen_by_another_that_had_cached_the_old_version(string store)
     {
-        // A cache TTL far longer than the test: only the change broadcast can make the second instance see the write.
-        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3, apis: 2, settings: new Dictionary<string, string> { ["ObjectStore__MetadataCacheTtl"] = "00:10:00" });
+        // A cache TTL far longer than the test: only the etcd watch (or, on Blob Storage, the change broadcast) can make
+        // the second instance see the write.
+        await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 3, apis: 2, settings: new Dictionary<string, string>
+        {
+            ["ObjectStore__MetadataCacheTtl"] = "00:10:00",
+            ["ObjectStore__MetadataStore"] = store,
+        });
         using var writer = cluster.ClientFor(cluster.Apis[0]);
         using var reader = cluster.ClientFor(cluster.Apis[1]);
         var name = $"cache-{Guid.NewGuid():N}";

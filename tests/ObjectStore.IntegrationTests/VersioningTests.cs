@@ -59,6 +59,8 @@ public sealed class VersioningTests(InfraFixture infra) : IAsyncLifetime
     {
         var name = $"race-{Guid.NewGuid():N}";
         var clients = _cluster.Apis.Select(_cluster.ClientFor).ToList();
+        // Both instances must have heard the nodes' heartbeats before they can take PUTs.
+        await _cluster.WaitForNodesAsync(_cluster.Nodes, client: clients[1]);
         var bodies = Enumerable.Range(0, 20).Select(i => TestData.Bytes(512, 1000 + i)).ToList();
         var start = new TaskCompletionSource();
         var puts = bodies.Select(async (body, i) =>

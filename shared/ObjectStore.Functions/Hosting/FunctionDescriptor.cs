@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ObjectStore.Functions.Hosting;
@@ -12,7 +14,7 @@ public sealed class FunctionDescriptor
     private readonly ObjectFactory _factory;
     private readonly ParameterInfo[] _parameters;
 
-    internal FunctionDescriptor(string name, MethodInfo method, ParameterInfo triggerParameter, TriggerAttribute trigger)
+    internal FunctionDescriptor(string name, MethodInfo method, ParameterInfo triggerParameter, TriggerBindingAttribute trigger)
     {
         Name = name;
         Method = method;
@@ -28,21 +30,31 @@ public sealed class FunctionDescriptor
 
     public ParameterInfo TriggerParameter { get; }
 
-    public TriggerAttribute Trigger { get; }
+    public TriggerBindingAttribute Trigger { get; }
+
+    /// <summary>The binding type as functions.metadata names it: <c>httpTrigger</c>, <c>timerTrigger</c>, <c>rabbitMQTrigger</c>.</summary>
+    public string TriggerType => Trigger switch
+    {
+        HttpTriggerAttribute => "httpTrigger",
+        TimerTriggerAttribute => "timerTrigger",
+        RabbitMQTriggerAttribute => "rabbitMQTrigger",
+        var other => other.GetType().Name.Replace("Attribute", string.Empty, StringComparison.Ordinal),
+    };
 
     /// <summary>
     /// Creates the function's class in a fresh DI scope (as the worker does per invocation), binds the arguments
-    /// and awaits the method. <paramref name="bindExtra"/> supplies trigger-specific values (route values, message
-    /// properties); anything else comes from the container.
+    /// and awaits the method. <paramref name="bindExtra"/> supplies trigger-specific values (route values);
+    /// anything else comes from the container.
     /// </summary>
     internal async Task<object?> InvokeAsync(
         IServiceProvider services,
         object? triggerValue,
+        IReadOnlyDictionary<string, object?> bindingData,
         Func<ParameterInfo, (bool Bound, object? Value)>? bindExtra,
         CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        var context = new FunctionContext(Name, Guid.NewGuid().ToString("N"), scope.ServiceProvider);
+        var context = new LocalFunctionContext(this, scope.ServiceProvider, bindingData, cancellationToken);
         var args = new object?[_parameters.Length];
         for (var i = 0; i < _parameters.Length; i++)
         {
@@ -96,7 +108,7 @@ public sealed class FunctionDescriptor
             }
         }
 
-        return context.Services.GetService(parameter.ParameterType)
+        return context.InstanceServices.GetService(parameter.ParameterType)
             ?? (parameter.HasDefaultValue
                 ? parameter.DefaultValue
                 : throw new FunctionBindingException($"Function '{Name}': nothing binds parameter '{parameter.Name}' of type {parameter.ParameterType.Name}."));

@@ -23,6 +23,12 @@ public sealed class FunctionHostOptions
     /// <summary>Address Kestrel listens on (<c>LISTEN_ADDRESS</c>, as in the article); default 127.0.0.1:7071.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1:7071";
 
+    /// <summary>
+    /// <c>RequireFunctionKey</c> (a setting of this local host; the Functions host has none): anonymous HTTP routes then
+    /// need a function key too. Default false.
+    /// </summary>
+    public bool RequireFunctionKey { get; set; }
+
     public static FunctionHostOptions From(IConfiguration configuration, string defaultHostId)
     {
         var options = new FunctionHostOptions { HostId = defaultHostId };
@@ -51,6 +57,7 @@ public sealed class FunctionHostOptions
 
         options.HostId = configuration["AzureFunctionsJobHost:id"] ?? configuration["id"] ?? options.HostId;
         options.ListenAddress = configuration["LISTEN_ADDRESS"] ?? options.ListenAddress;
+        options.RequireFunctionKey = bool.TryParse(configuration["RequireFunctionKey"], out var require) && require;
         return options;
     }
 }

@@ -1,4 +1,6 @@
+using System.Reflection;
 using Cronos;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +19,9 @@ internal sealed partial class TimerTriggerListener(
     ILogger<TimerTriggerListener> logger) : BackgroundService
 {
     private readonly TimerTriggerAttribute _trigger = (TimerTriggerAttribute)function.Trigger;
+    private readonly bool _singleton = function.Method.GetCustomAttribute<RunOnEveryInstanceAttribute>() is null;
+
+    private static readonly IReadOnlyDictionary<string, object?> NoBindingData = new Dictionary<string, object?>();
 
     internal static CronExpression ParseSchedule(string schedule, IConfiguration configuration)
     {
@@ -38,7 +43,7 @@ internal sealed partial class TimerTriggerListener(
         if (_trigger.RunOnStartup)
         {
             last = time.GetUtcNow();
-            await RunOnceAsync(new TimerInfo(null, last.Value, schedule.GetNextOccurrence(last.Value, TimeZoneInfo.Utc), false), stoppingToken).ConfigureAwait(false);
+            await RunOnceAsync(Info(null, schedule.GetNextOccurrence(last.Value, TimeZoneInfo.Utc), last.Value, isPastDue: false), stoppingToken).ConfigureAwait(false);
         }
 
         while (!stoppingToken.IsCancellationRequested)
@@ -60,16 +65,27 @@ internal sealed partial class TimerTriggerListener(
             }
 
             var started = time.GetUtcNow();
-            var info = new TimerInfo(last, due.Value, schedule.GetNextOccurrence(due.Value, TimeZoneInfo.Utc), IsPastDue: started - due.Value > TimeSpan.FromSeconds(1));
+            var info = Info(last, schedule.GetNextOccurrence(due.Value, TimeZoneInfo.Utc), started, isPastDue: started - due.Value > TimeSpan.FromSeconds(1));
             last = due;
             await RunOnceAsync(info, stoppingToken).ConfigureAwait(false);
         }
     }
 
+    private static TimerInfo Info(DateTimeOffset? last, DateTimeOffset? next, DateTimeOffset now, bool isPastDue) => new()
+    {
+        IsPastDue = isPastDue,
+        ScheduleStatus = new ScheduleStatus
+        {
+            Last = last?.UtcDateTime ?? default,
+            Next = next?.UtcDateTime ?? default,
+            LastUpdated = now.UtcDateTime,
+        },
+    };
+
     private async Task RunOnceAsync(TimerInfo info, CancellationToken stoppingToken)
     {
         SingletonLock.Lease? lease = null;
-        if (_trigger.Singleton)
+        if (_singleton)
         {
             lease = await singletonLock.TryAcquireAsync(options.HostId, function.Name, stoppingToken).ConfigureAwait(false);
             if (lease is null)
@@ -83,7 +99,7 @@ internal sealed partial class TimerTriggerListener(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(options.FunctionTimeout);
-            await function.InvokeAsync(services, info, bindExtra: null, timeout.Token).ConfigureAwait(false);
+            await function.InvokeAsync(services, info, NoBindingData, bindExtra: null, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

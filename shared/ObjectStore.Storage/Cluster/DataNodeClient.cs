@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Storage.Cluster;
 
@@ -58,6 +59,27 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
         }
+    }
+
+    public async Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(address, DataNodeProtocol.ListPath(after, limit)));
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<List<HeldKey>>(cancellationToken).ConfigureAwait(false) ?? [];
+    }
+
+    public async Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Url(address, DataNodeProtocol.ObjectPath(key.FileName)));
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if ((int)response.StatusCode == DataNodeProtocol.Status.NotHere)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public async Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)

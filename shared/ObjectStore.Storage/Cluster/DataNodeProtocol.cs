@@ -30,6 +30,12 @@ public static class DataNodeProtocol
     /// </summary>
     public const string ObjectRoute = "objects/{key}";
 
+    /// <summary>
+    /// <c>GET</c> with <c>after</c> (a stored key) and <c>limit</c>: one page of the keys the node holds, in key order, as
+    /// <see cref="Volumes.HeldKey"/>s (for the collector's sweep); an empty page is the end.
+    /// </summary>
+    public const string ListRoute = "objects";
+
     /// <summary>Query flag of a temp upload that is a shard: the node skips the content SHA-256 only a whole object's commit checks.</summary>
     public const string ShardQuery = "shard";
 
@@ -38,6 +44,9 @@ public static class DataNodeProtocol
     public static string CommitPath(string tempId, string key) => $"temp/{tempId}/commit/{key}";
 
     public static string ObjectPath(string key) => $"objects/{key}";
+
+    public static string ListPath(string? after, int limit) =>
+        $"objects?limit={limit.ToString(CultureInfo.InvariantCulture)}" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
 
     /// <summary>
     /// Status codes a node answers with: 200/204 done; 206 a range; 400 a malformed id, key or body length (the

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Storage.Cluster;
 
@@ -45,4 +46,10 @@ public interface IDataNodeClient
     /// node finds a bad block midway. Null when the node does not have a good copy (or cannot be reached).
     /// </summary>
     Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken);
+
+    /// <summary>One page of the keys a node holds, in order after <paramref name="after"/>; empty at the end.</summary>
+    Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes stored bytes on a node; false when it did not hold them.</summary>
+    Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken);
 }

@@ -155,6 +155,10 @@ public sealed partial class BlobMetadataStore : IMetadataStore
             throw new MetadataUnavailableException($"could not commit a version after {_options.MaxVersionAttempts} attempts: too many concurrent writers");
         });
 
+    public bool TracksContent => false;
+
+    public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken) => Task.FromResult<ContentRecord?>(null);
+
     private async Task EnsureContainerAsync(CancellationToken cancellationToken)
     {
         if (!_containerReady)

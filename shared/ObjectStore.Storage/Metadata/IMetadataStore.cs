@@ -17,4 +17,13 @@ public interface IMetadataStore
 
     /// <summary>Every live (not deleted) content version in the store, for repair scans; order unspecified.</summary>
     IAsyncEnumerable<ObjectVersion> ScanAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether this store keeps a record per stored content (<see cref="FindContentAsync"/>); the Blob store does not.</summary>
+    bool TracksContent { get; }
+
+    /// <summary>
+    /// The record of the bytes stored under <paramref name="storageId"/> (see <c>ObjectLayout.StorageId</c>), or null when
+    /// none: asked before a PUT sends or commits bytes, so that dedup is one read. Always null when not <see cref="TracksContent"/>.
+    /// </summary>
+    Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken);
 }

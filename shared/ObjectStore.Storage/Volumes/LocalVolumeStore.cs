@@ -324,6 +324,38 @@ public sealed partial class LocalVolumeStore
         }
     }
 
+    /// <summary>
+    /// One page of what this volume holds, in key order after <paramref name="after"/>, with each file's last write time,
+    /// for the Api's sweep against the content records. Each page reads the directory once and keeps the smallest
+    /// <paramref name="limit"/> keys: O(files) per page.
+    /// </summary>
+    public IReadOnlyList<HeldKey> ListHeld(string? after, int limit)
+    {
+        var page = new PriorityQueue<FileInfo, string>(Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)));
+        foreach (var file in new DirectoryInfo(_objects).EnumerateFiles())
+        {
+            if ((after is not null && string.CompareOrdinal(file.Name, after) <= 0) || !StoredKey.TryParse(file.Name, out _))
+            {
+                continue;
+            }
+
+            page.Enqueue(file, file.Name);
+            if (page.Count > limit)
+            {
+                page.Dequeue();
+            }
+        }
+
+        var held = new List<HeldKey>(page.Count);
+        while (page.TryDequeue(out var file, out _))
+        {
+            held.Add(new HeldKey(file.Name, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+        }
+
+        held.Reverse();
+        return held;
+    }
+
     public IEnumerable<string> TempIds() => Directory.EnumerateFiles(_temp).Select(Path.GetFileName)!;
 
     private string TempPath(string tempId) =>
@@ -384,6 +416,9 @@ public sealed partial class LocalVolumeStore
     [LoggerMessage(Level = LogLevel.Error, Message = "{Key} failed verification and was quarantined")]
     private partial void LogQuarantined(string key);
 }
+
+/// <summary>A stored file's key and when it was written (a commit keeps the upload's time: the rename does not change it).</summary>
+public sealed record HeldKey(string Key, DateTimeOffset Written);
 
 /// <summary>What a data node computed for an upload: the content's SHA-256, its length, and the XxHash3 of its block checksums.</summary>
 public sealed record TempWrite(ContentHash Hash, long Length, ulong BlockChecksum)

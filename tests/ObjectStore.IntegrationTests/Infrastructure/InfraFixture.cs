@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ObjectStore.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Real RabbitMQ and Azurite for the whole test run. <c>./test</c> starts them once and passes their state
+/// Real RabbitMQ, Azurite and a 3-member etcd cluster for the whole test run. <c>./test</c> starts them once and passes their state
 /// directory in <c>OBJECTSTORE_TEST_INFRA</c>; run alone (an IDE, <c>dotnet test</c>), the fixture starts its own
 /// with the same script and stops it afterwards.
 /// </summary>
@@ -17,8 +17,8 @@ public sealed class InfraFixture : IAsyncLifetime
 
     public string AzureWebJobsStorage { get; private set; } = string.Empty;
 
-    /// <summary>Every setting of <c>infra.env</c>, for processes that need all of them (<c>./run</c>).</summary>
-    public IReadOnlyDictionary<string, string> Settings { get; private set; } = new Dictionary<string, string>();
+    /// <summary>Client URLs of the three etcd members, comma-separated (the apps' <c>EtcdEndpoints</c> setting).</summary>
+    public string EtcdEndpoints { get; private set; } = string.Empty;
 
     public async Task InitializeAsync()
     {
@@ -38,9 +38,9 @@ public sealed class InfraFixture : IAsyncLifetime
             .Where(l => l.Contains('=') && !l.StartsWith('#'))
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0], p => p[1].Trim('\'', '"'));
-        Settings = values;
         RabbitMQConnection = values["RabbitMQConnection"];
         AzureWebJobsStorage = values["AzureWebJobsStorage"];
+        EtcdEndpoints = values["EtcdEndpoints"];
     }
 
     public async Task DisposeAsync()
@@ -60,9 +60,14 @@ public sealed class InfraFixture : IAsyncLifetime
 
     public Task StartAzuriteAsync() => RunScriptAsync("start-azurite");
 
-    private async Task RunScriptAsync(string command)
+    /// <summary>Stops etcd member 1, 2 or 3 (its data stays; <see cref="StartEtcdMemberAsync"/> brings it back).</summary>
+    public Task StopEtcdMemberAsync(int member) => RunScriptAsync("stop-etcd", member.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public Task StartEtcdMemberAsync(int member) => RunScriptAsync("start-etcd", member.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task RunScriptAsync(string command, params string[] arguments)
     {
-        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "infra"), [command, StateDir])
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "infra"), [command, StateDir, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -4,31 +4,30 @@ using System.Text;
 
 namespace ObjectStore.IntegrationTests.Infrastructure;
 
-/// <summary>A data node started by <c>./run</c>, as its <c>nodes.tsv</c> lists it.</summary>
-public sealed class RunNode(string name, int pid, string address, string storageRoot, string log, string dll)
+/// <summary>DataNode <see cref="Number"/> of a <c>./run</c>: its pid is in <c>pids/node&lt;N&gt;.pid</c> under the run's state directory.</summary>
+public sealed class RunNode(int number, string address, string stateDirectory)
 {
-    public string Name { get; } = name;
+    public int Number { get; } = number;
 
-    public int Pid { get; internal set; } = pid;
+    public string Name => $"node{Number}";
 
     public string Address { get; } = address;
 
-    public string StorageRoot { get; } = storageRoot;
+    public string StorageRoot => Path.Combine(stateDirectory, "data", Name);
 
-    public string Log { get; } = log;
+    public string Log => Path.Combine(stateDirectory, "logs", $"{Name}.log");
 
-    public string Dll { get; } = dll;
+    /// <summary>The process ./run (or <c>scripts/node start</c>) recorded for this node last.</summary>
+    public int Pid => int.Parse(File.ReadAllText(Path.Combine(stateDirectory, "pids", $"{Name}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     public bool IsRunning { get; internal set; } = true;
 
-    internal Process? Restarted { get; set; }
-
-    public override string ToString() => $"{Name} ({Address}, pid {Pid})";
+    public override string ToString() => $"DataNode {Number} ({Address})";
 }
 
 /// <summary>
-/// The whole system as a user starts it: <c>./run</c> as a real process with its own state directory and ports,
-/// its data nodes found in <c>nodes.tsv</c>, SIGKILLed and started again by the caller. Shared by the integration
+/// The whole system as a user starts it: <c>./run</c> as a real process with its own state directory and ports; its
+/// data nodes SIGKILLed by the pids ./run records, and started again with <c>scripts/node start</c>, as a user would. Shared by the integration
 /// tests and the soak command (bench/ObjectStore.Soak links this file).
 /// </summary>
 public sealed class RunCluster : IAsyncDisposable
@@ -37,12 +36,14 @@ public sealed class RunCluster : IAsyncDisposable
     private readonly StringBuilder _output;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _repository;
+    private readonly string _state;
     private int _disposed;
 
-    private RunCluster(Process run, StringBuilder output, IReadOnlyDictionary<string, string> environment, string repository, string apiAddress, IReadOnlyList<RunNode> nodes)
+    private RunCluster(Process run, StringBuilder output, IReadOnlyDictionary<string, string> environment, string repository, string state, string apiAddress, IReadOnlyList<RunNode> nodes)
     {
         _run = run;
         _repository = repository;
+        _state = state;
         _output = output;
         _environment = environment;
         ApiAddress = apiAddress;
@@ -89,8 +90,8 @@ public sealed class RunCluster : IAsyncDisposable
         info.Environment["API_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["DATANODE_PORT"] = nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["DATANODES"] = dataNodes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["RUN_STATE"] = stateDirectory;
-        info.Environment["BUILD_CONFIGURATION"] = configuration;
+        info.Environment["RUN_STATE_DIR"] = stateDirectory;
+        info.Environment["RUN_CONFIGURATION"] = configuration;
         var output = new StringBuilder();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = Process.Start(info)!;
@@ -126,76 +127,47 @@ public sealed class RunCluster : IAsyncDisposable
             }
         }
 
-        var nodes = File.ReadAllLines(Path.Combine(stateDirectory, "nodes.tsv")).Skip(1)
-            .Select(l => l.Split('\t'))
-            .Select(f => new RunNode(f[0], int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture), f[2], f[3], f[4], f[5]))
-            .ToList();
-        return new RunCluster(run, output, environment, repository, $"127.0.0.1:{apiPort}", nodes);
+        var nodes = Enumerable.Range(1, dataNodes).Select(i => new RunNode(i, $"127.0.0.1:{nodePort + i - 1}", stateDirectory)).ToList();
+        return new RunCluster(run, output, environment, repository, stateDirectory, $"127.0.0.1:{apiPort}", nodes);
     }
 
-    /// <summary>SIGKILL: the node gets no chance to say goodbye, as when a machine dies.</summary>
+    /// <summary>SIGKILL: the node gets no chance to say goodbye, as when a machine dies (<c>scripts/node kill N</c>).</summary>
     public async Task KillAsync(RunNode node)
     {
-        try
+        var (code, text) = await NodeScriptAsync("kill", node);
+        if (code != 0)
         {
-            using var process = Process.GetProcessById(node.Pid);
-            process.Kill();
-            await process.WaitForExitAsync();
+            throw new InvalidOperationException($"scripts/node kill {node.Number} failed ({code}): {text}");
         }
-        catch (ArgumentException)
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (IsProcess(node.Pid) && DateTime.UtcNow < deadline)
         {
-            // Already gone.
+            await Task.Delay(50);
         }
 
         node.IsRunning = false;
     }
 
-    /// <summary>Starts a killed node again as <c>./run</c> started it: same address, same storage root, same settings.</summary>
+    /// <summary>Starts a killed node again as a user would, <c>scripts/node start N</c>: same address, storage root and settings.</summary>
     public async Task RestartAsync(RunNode node)
     {
-        var info = new ProcessStartInfo("dotnet", [node.Dll])
+        var (code, text) = await NodeScriptAsync("start", node);
+        if (code != 0 && !IsProcess(node.Pid))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            // Where ./run starts its processes, so that they read the same local settings.
-            WorkingDirectory = _repository,
-        };
-        foreach (var (key, value) in _environment)
-        {
-            info.Environment[key] = value;
+            throw new InvalidOperationException($"scripts/node start {node.Number} failed ({code}): {text}");
         }
 
-        // Servers ./run started itself (when it was not given them) are in its infra.env.
-        var ownInfra = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(node.StorageRoot)!)!, "infra", "infra.env");
-        if (File.Exists(ownInfra))
-        {
-            foreach (var line in File.ReadLines(ownInfra).Where(l => l.Contains('=') && !l.StartsWith('#')))
-            {
-                var (key, value) = (line[..line.IndexOf('=')], line[(line.IndexOf('=') + 1)..].Trim('\'', '"'));
-                info.Environment[key] = value;
-            }
-        }
-
-        info.Environment["LISTEN_ADDRESS"] = node.Address;
-        info.Environment["STORAGE_ROOT"] = node.StorageRoot;
-        var log = new StreamWriter(node.Log, append: true) { AutoFlush = true };
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        node.Restarted?.Dispose();
-        node.Restarted = process;
-        node.Pid = process.Id;
-        node.IsRunning = true;
+        // scripts/node waits 30 s for the port; a loaded machine may take longer to start .NET.
         var (host, port) = (node.Address[..node.Address.LastIndexOf(':')], int.Parse(node.Address[(node.Address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && IsProcess(node.Pid))
         {
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(host, port);
+                node.IsRunning = true;
                 return;
             }
             catch (SocketException)
@@ -204,8 +176,37 @@ public sealed class RunCluster : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException($"{node} did not listen again within 60 s");
+        throw new InvalidOperationException($"{node} did not listen again within 90 s: {text}");
     }
+
+    private async Task<(int Code, string Output)> NodeScriptAsync(string command, RunNode node)
+    {
+        var info = new ProcessStartInfo("bash", [Path.Combine(_repository, "scripts", "node"), command, node.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _repository,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["RUN_STATE_DIR"] = _state;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var text = (await stdout) + (await stderr);
+        lock (_output)
+        {
+            _output.AppendLine($"[scripts/node {command} {node.Number}] {text.TrimEnd()}");
+        }
+
+        return (process.ExitCode, text);
+    }
+
+    private static bool IsProcess(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
 
     /// <summary>Addresses <c>/nodes</c> lists as live now.</summary>
     public async Task<IReadOnlyList<string>> LiveNodesAsync()
@@ -241,12 +242,7 @@ public sealed class RunCluster : IAsyncDisposable
         }
 
         Client.Dispose();
-        foreach (var node in Nodes.Where(n => n.Restarted is { HasExited: false }))
-        {
-            node.Restarted!.Kill();
-            await node.Restarted.WaitForExitAsync();
-        }
-
+        // ./run stops every node it recorded, restarted ones included.
         await StopAsync(_run);
     }
 

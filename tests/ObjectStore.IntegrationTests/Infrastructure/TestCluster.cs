@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace ObjectStore.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// An Api (or several) and data nodes as processes on loopback, on the shared broker and Azurite but with exchanges
-/// and a metadata container of their own, so clusters of different tests never hear each other. Heartbeats are
+/// An Api (or several) and data nodes as processes on loopback, on the shared broker, Azurite and etcd but with exchanges,
+/// a metadata container and an etcd key prefix of their own, so clusters of different tests never hear each other. Heartbeats are
 /// every second and nodes expire after 3 s so membership tests are quick. The default layout is RS(2,1) (small objects:
 /// 2 copies), so that three data nodes make a redundant cluster; tests of RS(4,2) say so.
 /// </summary>
@@ -25,6 +25,8 @@ public sealed class TestCluster : IAsyncDisposable
         {
             ["RabbitMQConnection"] = infra.RabbitMQConnection,
             ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["EtcdEndpoints"] = infra.EtcdEndpoints,
+            ["ObjectStore__EtcdPrefix"] = $"it-{id}",
             ["ObjectStore__HeartbeatExchange"] = $"apiServers-{id}",
             ["ObjectStore__LocateExchange"] = $"dataServers-{id}",
             ["ObjectStore__MetadataContainer"] = $"meta-{id}",
@@ -32,6 +34,8 @@ public sealed class TestCluster : IAsyncDisposable
             ["ObjectStore__ExpireDeadNodesSchedule"] = "*/1 * * * * *",
             ["ObjectStore__NodeExpiry"] = NodeExpiry.ToString(),
             ["AzureFunctionsJobHost__id"] = $"it-{id}",
+            // Api and data nodes share the host id here, so the Api finds the nodes' function key under it.
+            ["DataNodeHostId"] = $"it-{id}",
             ["ObjectStore__DataShards"] = "2",
             ["ObjectStore__ParityShards"] = "1",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
@@ -57,6 +61,9 @@ public sealed class TestCluster : IAsyncDisposable
     public string HeartbeatExchange => _common["ObjectStore__HeartbeatExchange"];
 
     public string LocateExchange => _common["ObjectStore__LocateExchange"];
+
+    /// <summary>This cluster's key prefix in etcd.</summary>
+    public string EtcdPrefix => _common["ObjectStore__EtcdPrefix"];
 
     public static async Task<TestCluster> StartAsync(InfraFixture infra, int dataNodes, int apis = 1, IReadOnlyDictionary<string, string>? settings = null)
     {

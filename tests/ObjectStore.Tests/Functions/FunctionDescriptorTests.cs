@@ -1,6 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
 
 namespace ObjectStore.Tests.Functions;
@@ -56,7 +56,8 @@ public sealed class FunctionDescriptorTests : IDisposable
         public CancellationToken Token([RabbitMQTrigger("q")] string message, CancellationToken cancellationToken) => cancellationToken;
 
         [Function("Context")]
-        public string Context([RabbitMQTrigger("q")] string message, FunctionContext context) => context.FunctionName;
+        public string Context([RabbitMQTrigger("q")] string message, FunctionContext context) =>
+            $"{context.FunctionDefinition.Name}:{context.BindingContext.BindingData["Exchange"]}:{context.CancellationToken.CanBeCanceled}";
 
         [Function("Extra")]
         public string Extra([RabbitMQTrigger("q")] string message, string replyTo, int retries) => $"{message}->{replyTo}#{retries}";
@@ -99,7 +100,9 @@ public sealed class FunctionDescriptorTests : IDisposable
         object? triggerValue,
         Func<ParameterInfo, (bool Bound, object? Value)>? bindExtra = null,
         CancellationToken cancellationToken = default) =>
-        _functions.Single(f => f.Name == function).InvokeAsync(_services, triggerValue, bindExtra, cancellationToken);
+        _functions.Single(f => f.Name == function).InvokeAsync(_services, triggerValue, BindingData, bindExtra, cancellationToken);
+
+    private static readonly IReadOnlyDictionary<string, object?> BindingData = new Dictionary<string, object?> { ["Exchange"] = "apiServers" };
 
     [Theory]
     [InlineData("GreetAsync")]
@@ -131,9 +134,11 @@ public sealed class FunctionDescriptorTests : IDisposable
     }
 
     [Fact]
-    public async Task Binds_the_function_context()
+    public async Task Binds_the_function_context_with_its_binding_data_and_cancellation()
     {
-        Assert.Equal("Context", await InvokeAsync("Context", "x"));
+        using var cancel = new CancellationTokenSource();
+
+        Assert.Equal("Context:apiServers:True", await InvokeAsync("Context", "x", cancellationToken: cancel.Token));
     }
 
     [Fact]
@@ -191,6 +196,6 @@ public sealed class FunctionDescriptorTests : IDisposable
         await using var empty = new ServiceCollection().BuildServiceProvider();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            _functions.Single(f => f.Name == "GreetNow").InvokeAsync(empty, "x", null, CancellationToken.None));
+            _functions.Single(f => f.Name == "GreetNow").InvokeAsync(empty, "x", BindingData, null, CancellationToken.None));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.RabbitMQ;
 
 namespace ObjectStore.Tests.Functions;
 
@@ -9,10 +10,10 @@ public sealed class FunctionDiscoveryTests
     public sealed class ObjectFunctions
     {
         [Function("PutObject")]
-        public void Put([HttpTrigger("PUT", Route = "objects/{name}")] HttpRequest request) => _ = request;
+        public void Put([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "objects/{name}")] HttpRequest request) => _ = request;
 
         [Function("Heartbeat")]
-        public void Heartbeat([RabbitMQTrigger(Exchange = "apiServers")] string message) => _ = message;
+        public void Heartbeat([RabbitMQTrigger(""), RabbitMQExchange("apiServers")] string message) => _ = message;
 
         public void NotAFunction(string value) => _ = value;
     }
@@ -53,20 +54,34 @@ public sealed class FunctionDiscoveryTests
     public sealed class HttpOnAString
     {
         [Function("HttpOnAString")]
-        public void Run([HttpTrigger("GET")] string request) => _ = request;
+        public void Run([HttpTrigger(AuthorizationLevel.Anonymous, "get")] string request) => _ = request;
     }
 
-    public sealed class QueueAndExchange
+    public sealed class QueueByHostName
     {
-        [Function("QueueAndExchange")]
-        public void Run([RabbitMQTrigger("q", Exchange = "x")] string message) => _ = message;
+        [Function("QueueByHostName")]
+        public void Run([RabbitMQTrigger("localhost", "%User%", "%Password%", 5672, "q")] string message) => _ = message;
     }
 
-    public sealed class NeitherQueueNorExchange
+    public sealed class NoQueueName
     {
-        [Function("NeitherQueueNorExchange")]
-        public void Run([RabbitMQTrigger] string message) => _ = message;
+        [Function("NoQueueName")]
+        public void Run([RabbitMQTrigger("")] string message) => _ = message;
     }
+
+    public sealed class StaticFunction
+    {
+        [Function("StaticFunction")]
+        public static void Run([RabbitMQTrigger("q")] string message) => _ = message;
+    }
+
+    public sealed class BlobTrigger
+    {
+        [Function("BlobTrigger")]
+        public void Run([UnsupportedTrigger] string blob) => _ = blob;
+    }
+
+    public sealed class UnsupportedTriggerAttribute : Microsoft.Azure.Functions.Worker.Extensions.Abstractions.TriggerBindingAttribute;
 
     public sealed class TimerOnAString
     {
@@ -108,10 +123,13 @@ public sealed class FunctionDiscoveryTests
         Assert.Equal(nameof(ObjectFunctions.Put), put.Method.Name);
         Assert.Equal("request", put.TriggerParameter.Name);
         var http = Assert.IsType<HttpTriggerAttribute>(put.Trigger);
-        Assert.Equal(["PUT"], http.Methods);
+        Assert.Equal(["put"], http.Methods!);
+        Assert.Equal(AuthorizationLevel.Anonymous, http.AuthLevel);
         Assert.Equal("objects/{name}", http.Route);
         Assert.IsType<TimerTriggerAttribute>(functions.Single(f => f.Name == "CleanTemp").Trigger);
-        Assert.Equal("apiServers", Assert.IsType<RabbitMQTriggerAttribute>(functions.Single(f => f.Name == "Heartbeat").Trigger).Exchange);
+        var heartbeat = functions.Single(f => f.Name == "Heartbeat");
+        Assert.Equal("rabbitMQTrigger", heartbeat.TriggerType);
+        Assert.Equal("apiServers", heartbeat.TriggerParameter.GetCustomAttributes(typeof(RabbitMQExchangeAttribute), false).Cast<RabbitMQExchangeAttribute>().Single().Exchange);
     }
 
     [Fact]
@@ -123,10 +141,12 @@ public sealed class FunctionDiscoveryTests
     [Theory]
     [InlineData(typeof(NoTrigger), "NoTrigger", "found 0")]
     [InlineData(typeof(TwoTriggers), "TwoTriggers", "found 2")]
-    [InlineData(typeof(HttpWithoutMethods), "HttpWithoutMethods", "at least one method")]
+    [InlineData(typeof(HttpWithoutMethods), "HttpWithoutMethods", "methods listed")]
     [InlineData(typeof(HttpOnAString), "HttpOnAString", "HttpRequest")]
-    [InlineData(typeof(QueueAndExchange), "QueueAndExchange", "either a queue or an exchange")]
-    [InlineData(typeof(NeitherQueueNorExchange), "NeitherQueueNorExchange", "either a queue or an exchange")]
+    [InlineData(typeof(QueueByHostName), "QueueByHostName", "ConnectionStringSetting only")]
+    [InlineData(typeof(NoQueueName), "NoQueueName", "names a queue")]
+    [InlineData(typeof(StaticFunction), "StaticFunction", "static")]
+    [InlineData(typeof(BlobTrigger), "BlobTrigger", "does not run UnsupportedTriggerAttribute")]
     [InlineData(typeof(TimerOnAString), "TimerOnAString", "TimerInfo")]
     [InlineData(typeof(TimerWithoutSchedule), "TimerWithoutSchedule", "schedule")]
     [InlineData(typeof(NotPublic), "NotPublic", "public")]

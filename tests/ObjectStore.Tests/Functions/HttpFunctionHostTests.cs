@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using ObjectStore.Functions;
+using Microsoft.Azure.Functions.Worker;
 using ObjectStore.Functions.Hosting;
 
 namespace ObjectStore.Tests.Functions;
@@ -12,30 +12,30 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
     public sealed class HelloFunctions
     {
         [Function("Hello")]
-        public IResult Hello([HttpTrigger("GET")] HttpRequest request) => Results.Text("hello");
+        public IResult Hello([HttpTrigger(AuthorizationLevel.Anonymous, "get")] HttpRequest request) => Results.Text("hello");
 
         [Function("Greet")]
-        public async Task<IResult> Greet([HttpTrigger("GET", Route = "greet/{name}")] HttpRequest request, string name)
+        public async Task<IResult> Greet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "greet/{name}")] HttpRequest request, string name)
         {
             await Task.Yield();
             return Results.Text($"hello {name}");
         }
 
         [Function("Count")]
-        public int Count([HttpTrigger("POST", "PUT", Route = "count")] HttpRequest request) => 42;
+        public int Count([HttpTrigger(AuthorizationLevel.Anonymous, "post", "PUT", Route = "count")] HttpRequest request) => 42;
 
         [Function("Nothing")]
-        public Task Nothing([HttpTrigger("DELETE", Route = "nothing")] HttpRequest request) => Task.CompletedTask;
+        public Task Nothing([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "nothing")] HttpRequest request) => Task.CompletedTask;
 
         [Function("Fail")]
-        public Task<IResult> Fail([HttpTrigger("GET", Route = "fail")] HttpRequest request) =>
+        public Task<IResult> Fail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fail")] HttpRequest request) =>
             throw new InvalidOperationException("the function broke");
     }
 
     /// <summary>Starts the host once for the class and stops it after the last test.</summary>
     public sealed class Host : IAsyncLifetime
     {
-        private FunctionsApp? _app;
+        private LocalFunctionsApp? _app;
 
         public HttpClient Client { get; } = new(new SocketsHttpHandler { UseProxy = false });
 
@@ -43,7 +43,7 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
 
         public async Task InitializeAsync()
         {
-            var builder = FunctionsApplication.CreateBuilder(
+            var builder = LocalFunctionsHost.CreateBuilder(
                 ["--LISTEN_ADDRESS=127.0.0.1:0", "--extensions:http:routePrefix="],
                 [typeof(HelloFunctions)],
                 "test-host");

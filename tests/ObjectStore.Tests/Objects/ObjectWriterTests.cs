@@ -175,6 +175,35 @@ public sealed class ObjectWriterTests
         Assert.Equal(data, await store.GetAsync("second"));
     }
 
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task With_content_records_dedup_is_one_metadata_read_and_trusts_the_record(int size)
+    {
+        var store = new StoreUnderTest(tracksContent: true);
+        var data = TestBytes.Random(size);
+        var first = await store.PutAsync("first", data);
+        // A lost copy does not make the bytes unknown: the repair scan restores it, a PUT only points at them.
+        store.Holders(first)[0].Objects.Clear();
+        var stored = store.Nodes.StoredFiles().Count();
+        var uploads = store.Nodes.All.Sum(n => n.UploadsStarted);
+        var locates = store.Nodes.Locates;
+        var lookups = store.Metadata.ContentLookups;
+
+        var second = await store.PutAsync("second", data, digest: StoreUnderTest.HashOf(data));
+        Assert.Equal(uploads, store.Nodes.All.Sum(n => n.UploadsStarted));
+        // Without a digest a large body streams to temp uploads before its hash is known; they are dropped.
+        var third = await store.PutAsync("third", data);
+
+        Assert.Equal(lookups + 2, store.Metadata.ContentLookups);
+        Assert.Equal(locates, store.Nodes.Locates);
+        Assert.Equal(stored, store.Nodes.StoredFiles().Count());
+        Assert.Empty(store.Nodes.TempFiles());
+        Assert.Equal(first.Hash, second.Hash);
+        Assert.Equal(first.Hash, third.Hash);
+        Assert.Equal(data, await store.GetAsync("third"));
+    }
+
     [Fact]
     public async Task Too_few_live_nodes_is_unavailable_before_any_body_byte_is_read()
     {

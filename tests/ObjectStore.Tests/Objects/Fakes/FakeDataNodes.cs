@@ -8,6 +8,7 @@ using ObjectStore.Storage;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Objects;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Tests.Objects.Fakes;
 
@@ -197,6 +198,31 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         }
 
         return Task.FromResult<Stream?>(new CuttingStream(slice, node.CutsReadsAfterBytes));
+    }
+
+    public Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        if (node.Dead || node.Refuses)
+        {
+            throw new DataNodeException(address, "connection refused (test)");
+        }
+
+        IReadOnlyList<HeldKey> page = node.Objects.Keys
+            .Where(k => after is null || string.CompareOrdinal(k, after) > 0)
+            .Order(StringComparer.Ordinal)
+            .Take(limit)
+            .Select(k => new HeldKey(k, Time.GetUtcNow()))
+            .ToList();
+        return Task.FromResult(page);
+    }
+
+    public Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        return node.Dead || node.Refuses
+            ? throw new DataNodeException(address, "connection refused (test)")
+            : Task.FromResult(node.Objects.TryRemove(key.FileName, out _));
     }
 
     public Task<IReadOnlyList<LocateReply>> LocateShardsAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)

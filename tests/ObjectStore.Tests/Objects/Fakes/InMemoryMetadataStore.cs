@@ -1,17 +1,37 @@
 using System.Runtime.CompilerServices;
 using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Objects;
 
 namespace ObjectStore.Tests.Objects.Fakes;
 
-/// <summary>Versions in a dictionary; <see cref="Unavailable"/> makes every call fail as an unreachable store would.</summary>
-internal sealed class InMemoryMetadataStore : IMetadataStore
+/// <summary>
+/// Versions in a dictionary; <see cref="Unavailable"/> makes every call fail as an unreachable store would. With
+/// <c>tracksContent</c> it also keeps a content record per storage id, referenced by each version's commit, as the
+/// etcd store does (the Blob store does not).
+/// </summary>
+internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetadataStore
 {
     private readonly Dictionary<string, List<ObjectVersion>> _versions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContentRecord> _content = new(StringComparer.Ordinal);
 
     public bool Unavailable { get; set; }
 
     public int Appends { get; private set; }
+
+    public int ContentLookups { get; private set; }
+
+    public bool TracksContent => tracksContent;
+
+    public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            ContentLookups++;
+            return Task.FromResult(tracksContent && _content.TryGetValue(storageId, out var record) ? record : null);
+        }
+    }
 
     public Task<ObjectVersion?> GetLatestAsync(ObjectName name, CancellationToken cancellationToken)
     {
@@ -53,6 +73,14 @@ internal sealed class InMemoryMetadataStore : IMetadataStore
             var version = new ObjectVersion(name.Value, list.Count + 1, size, hash, deleted, DateTimeOffset.UnixEpoch, layout);
             list.Add(version);
             Appends++;
+            if (tracksContent && !deleted && ContentHash.TryParse(hash, out var content))
+            {
+                var id = ObjectLayout.Parse(layout).StorageId(content).Hex;
+                _content[id] = _content.TryGetValue(id, out var record)
+                    ? record with { References = record.References + 1 }
+                    : new ContentRecord(id, hash, layout, size, 1, ContentState.Live, 0, DateTimeOffset.UnixEpoch);
+            }
+
             return Task.FromResult(version);
         }
     }

@@ -11,8 +11,9 @@ namespace ObjectStore.Tests.Objects.Fakes;
 /// <summary>An <see cref="ObjectWriter"/> and <see cref="ObjectReader"/> on fake nodes, in-memory metadata and a recording bus.</summary>
 internal sealed class StoreUnderTest
 {
-    public StoreUnderTest(int nodes = 6, Action<ObjectStoreOptions>? configure = null)
+    public StoreUnderTest(int nodes = 6, Action<ObjectStoreOptions>? configure = null, bool tracksContent = false)
     {
+        Metadata = new InMemoryMetadataStore(tracksContent);
         // Repairs unpaced: the fake clock does not move by itself.
         var options = new ObjectStoreOptions { DataShards = 4, ParityShards = 2, ReplicateUpToBytes = 128 * 1024, RepairBytesPerSecond = long.MaxValue, ReadCacheBytes = 0 };
         configure?.Invoke(options);
@@ -21,7 +22,7 @@ internal sealed class StoreUnderTest
         var codecs = new ErasureCodecs();
         Cache = new ContentCache(wrapped);
         Placement = new NodePlacement(Nodes.Registry, wrapped);
-        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Nodes), Nodes, codecs, Cache, wrapped, NullLogger<ObjectWriter>.Instance);
+        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Metadata, Nodes), Nodes, codecs, Cache, wrapped, NullLogger<ObjectWriter>.Instance);
         Repairs = new RepairScheduler(Bus, wrapped, Nodes.Time, NullLogger<RepairScheduler>.Instance);
         Reader = new ObjectReader(Metadata, Nodes, Nodes, codecs, Cache, Repairs, NullLogger<ObjectReader>.Instance);
         Repairer = new ShardRepairer(Nodes, Placement, Nodes, codecs, wrapped, Nodes.Time, NullLogger<ShardRepairer>.Instance);
@@ -29,7 +30,8 @@ internal sealed class StoreUnderTest
 
     public FakeDataNodes Nodes { get; }
 
-    public InMemoryMetadataStore Metadata { get; } = new();
+    /// <summary>Without content records (as on Blob Storage) unless the test asks for them (as on etcd).</summary>
+    public InMemoryMetadataStore Metadata { get; }
 
     public FakeControlBus Bus { get; } = new();
 

@@ -1,0 +1,161 @@
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace ObjectStore.FileSystem.Meta.Kv;
+
+/// <summary>
+/// The etcd engine of <see cref="ITransactionalKv"/> over dotnet-etcd (one client, hence one channel, per
+/// process). Only unary calls and the single-request keep-alive are used: the streaming range of etcd 3.7 is not
+/// served by the 3.4 members these machines run. The client's channel retries Unavailable itself (5 attempts), so
+/// a transaction reported as failed may have been applied: callers name a witness key to tell.
+/// </summary>
+public sealed class EtcdKv : ITransactionalKv
+{
+    private readonly EtcdClient _client;
+
+    public EtcdKv(string endpoints)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoints);
+        _client = new EtcdClient(endpoints, configureChannelOptions: o => o.Credentials = ChannelCredentials.Insecure);
+    }
+
+    public int MaxOperationsPerTransaction => 128;
+
+    public async Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
+    {
+        var response = await Call(() => _client.GetAsync(new RangeRequest { Key = ByteString.CopyFrom(key) }, cancellationToken: ct), ct);
+        return response.Kvs.Count == 0 ? null : ToEntry(response.Kvs[0]);
+    }
+
+    public async Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
+    {
+        var result = new KvEntry?[keys.Count];
+        for (var start = 0; start < keys.Count; start += MaxOperationsPerTransaction)
+        {
+            var count = Math.Min(MaxOperationsPerTransaction, keys.Count - start);
+            var request = new TxnRequest();
+            for (var i = 0; i < count; i++)
+                request.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(keys[start + i]) } });
+            var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+            for (var i = 0; i < count; i++)
+            {
+                var range = response.Responses[i].ResponseRange;
+                result[start + i] = range.Kvs.Count == 0 ? null : ToEntry(range.Kvs[0]);
+            }
+        }
+        return result;
+    }
+
+    public async Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var request = new RangeRequest { Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), Limit = limit };
+        var response = await Call(() => _client.GetAsync(request, cancellationToken: ct), ct);
+        return new KvPage(response.Kvs.Select(ToEntry).ToArray(), response.More);
+    }
+
+    public async Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct)
+    {
+        var request = new TxnRequest();
+        foreach (var compare in transaction.Compares)
+        {
+            var c = new Compare { Key = ByteString.CopyFrom(compare.Key), Result = Compare.Types.CompareResult.Equal };
+            if (compare.RangeEnd is { } end) c.RangeEnd = ByteString.CopyFrom(end);
+            switch (compare.Target)
+            {
+                case KvCompareTarget.ModRevision:
+                    c.Target = Compare.Types.CompareTarget.Mod;
+                    c.ModRevision = compare.Value;
+                    break;
+                case KvCompareTarget.CreateRevision:
+                    c.Target = Compare.Types.CompareTarget.Create;
+                    c.CreateRevision = compare.Value;
+                    break;
+                default:
+                    c.Target = Compare.Types.CompareTarget.Version;
+                    c.Version = compare.Value;
+                    break;
+            }
+            request.Compare.Add(c);
+        }
+        foreach (var write in transaction.Writes)
+        {
+            request.Success.Add(write.IsDelete
+                ? new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFrom(write.Key) } }
+                : new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(write.Key), Value = ByteString.CopyFrom(write.Value), Lease = write.Lease } });
+        }
+        if (transaction.Witness is { } witness)
+            request.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(witness) } });
+        var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+        KvEntry? current = null;
+        if (!response.Succeeded && transaction.Witness is not null && response.Responses.Count > 0 && response.Responses[0].ResponseRange.Kvs.Count > 0)
+            current = ToEntry(response.Responses[0].ResponseRange.Kvs[0]);
+        return new KvCommitResult(response.Succeeded, response.Header.Revision, current);
+    }
+
+    public async Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct)
+    {
+        var seconds = (long)Math.Ceiling(timeToLive.TotalSeconds);
+        var response = await Call(() => _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, cancellationToken: ct), ct);
+        return response.ID;
+    }
+
+    public async Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct)
+    {
+        long ttl = 0;
+        await Call(async () =>
+        {
+            await _client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = lease }, r => ttl = r.TTL, ct);
+            return true;
+        }, ct);
+        return ttl > 0;
+    }
+
+    public async Task RevokeLeaseAsync(long lease, CancellationToken ct)
+    {
+        try
+        {
+            await Call(() => _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, cancellationToken: ct), ct);
+        }
+        catch (KvRequestException e) when (e.Message.Contains("lease not found", StringComparison.Ordinal))
+        {
+            // Already expired or revoked: the outcome the caller wanted.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static KvEntry ToEntry(Mvccpb.KeyValue kv) => new(kv.Key.ToByteArray(), kv.Value.ToByteArray(), kv.CreateRevision, kv.ModRevision);
+
+    /// <summary>Maps gRPC failures: transient ones (the cluster or a member unreachable, a leader election) to <see cref="KvUnavailableException"/>.</summary>
+    private static async Task<T> Call<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange
+                                         or StatusCode.NotFound or StatusCode.PermissionDenied or StatusCode.Unauthenticated or StatusCode.Unimplemented)
+        {
+            throw new KvRequestException($"etcd refused the request: {e.Status.Detail}", e);
+        }
+        catch (RpcException e)
+        {
+            throw new KvUnavailableException($"etcd did not answer: {e.StatusCode} {e.Status.Detail}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new KvUnavailableException($"etcd could not be reached: {e.Message}", e);
+        }
+    }
+}

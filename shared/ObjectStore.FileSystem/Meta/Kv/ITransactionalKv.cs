@@ -1,0 +1,31 @@
+namespace ObjectStore.FileSystem.Meta.Kv;
+
+/// <summary>
+/// The small transactional key-value store the namespace is built on (etcd's model): every key carries the
+/// revision that created it and the revision that last changed it; a transaction applies its writes only if all
+/// its compares hold, atomically. An absent key compares as revision 0.
+/// </summary>
+public interface ITransactionalKv : IAsyncDisposable
+{
+    /// <summary>Most operations (compares, and writes, each counted apart) one transaction may carry (etcd's --max-txn-ops).</summary>
+    int MaxOperationsPerTransaction { get; }
+
+    Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct);
+
+    /// <summary>Several keys read at one revision in one round trip; null where a key is absent.</summary>
+    Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct);
+
+    /// <summary>Keys in [<paramref name="from"/>, <paramref name="to"/>) in byte order, at most <paramref name="limit"/>.</summary>
+    Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct);
+
+    /// <summary>Applies the writes if every compare holds. On failure the result carries the current entry of the witness key, if one was named.</summary>
+    Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct);
+
+    /// <summary>A lease: keys put with it vanish when it expires (not kept alive within its time to live) or is revoked.</summary>
+    Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct);
+
+    /// <summary>Renews a lease; false if it has expired already.</summary>
+    Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct);
+
+    Task RevokeLeaseAsync(long lease, CancellationToken ct);
+}

@@ -1,0 +1,308 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ObjectStore.Storage.Naming;
+
+namespace ObjectStore.Storage.Metadata;
+
+/// <summary>
+/// Object metadata in etcd (key layout in <see cref="EtcdKeys"/>). A version commit is one transaction — compare the
+/// name's head, create the next version key, move the head, count the reference in the content record — grouped with
+/// the concurrent commits of this process (<see cref="EtcdVersionCommitter"/>). Reads are one point read (latest, a
+/// given version, a content record) or one paged range read (a name's versions, names under a prefix, a scan).
+/// </summary>
+public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
+{
+    private const int PageSize = 1000;
+    private readonly EtcdConnection _etcd;
+    private readonly ObjectStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly EtcdVersionCommitter _committer;
+    private readonly ILogger<EtcdMetadataStore> _logger;
+
+    public EtcdMetadataStore(EtcdConnection etcd, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<EtcdMetadataStore> logger)
+    {
+        _etcd = etcd;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Keys = new EtcdKeys(_options.EtcdPrefix);
+        _committer = new EtcdVersionCommitter(this, _options, time, logger);
+    }
+
+    public bool TracksContent => true;
+
+    internal EtcdKeys Keys { get; }
+
+    public async Task<ObjectVersion?> GetLatestAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        var kv = await GetAsync(Keys.Head(name.Value), cancellationToken).ConfigureAwait(false);
+        return kv is null ? null : ReadVersion(kv).ToVersion(name.Value);
+    }
+
+    public async Task<ObjectVersion?> GetVersionAsync(ObjectName name, long version, CancellationToken cancellationToken)
+    {
+        if (version < 1)
+        {
+            return null;
+        }
+
+        var kv = await GetAsync(Keys.Version(name.Value, version), cancellationToken).ConfigureAwait(false);
+        return kv is null ? null : ReadVersion(kv).ToVersion(name.Value);
+    }
+
+    public async Task<IReadOnlyList<ObjectVersion>> ListVersionsAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        var versions = new List<ObjectVersion>();
+        var prefix = Keys.VersionsOf(name.Value);
+        await foreach (var kv in RangeAsync(prefix, EtcdKeys.RangeEnd(prefix), cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(ReadVersion(kv).ToVersion(name.Value));
+        }
+
+        return versions;
+    }
+
+    public async IAsyncEnumerable<ObjectVersion> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var kv in RangeAsync(Keys.VersionPrefix, EtcdKeys.RangeEnd(Keys.VersionPrefix), cancellationToken).ConfigureAwait(false))
+        {
+            var version = ReadVersion(kv);
+            if (!version.Deleted)
+            {
+                yield return version.ToVersion(Keys.ParseVersion(kv.Key).Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The latest version of each name starting with <paramref name="namePrefix"/>, in name order (UTF-8 bytes), after
+    /// <paramref name="startAfter"/>; at most <paramref name="limit"/>. Delete markers included: the caller decides.
+    /// One range read.
+    /// </summary>
+    public async Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var prefix = Keys.HeadsUnder(namePrefix);
+        var from = startAfter is null || string.CompareOrdinal(startAfter, namePrefix) < 0 ? prefix : EtcdKeys.After(Keys.Head(startAfter));
+        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = from, RangeEnd = EtcdKeys.RangeEnd(prefix), Limit = limit }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Kvs.Select(kv => ReadVersion(kv).ToVersion(Keys.NameOfHead(kv.Key))).ToList();
+    }
+
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken) =>
+        _committer.CommitAsync(name.Value, size, hash, deleted, layout, cancellationToken);
+
+    /// <summary>
+    /// The record of stored bytes, asked by a writer before it sends or commits bytes: usually one point read. The commit
+    /// that follows compares against what it saw (see <see cref="EtcdVersionCommitter"/>). Unreferenced content gets its
+    /// grace period restarted (one write, only then), so the collector cannot take it before this writer commits — a PUT
+    /// racing the collector wins. Content being collected right now is waited for (milliseconds) and then reported as
+    /// collected, so that the writer sends its bytes again after the deletion.
+    /// </summary>
+    public async Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _options.EtcdOperationTimeout;
+        ContentRecord? record;
+        // A serializable read (the nearest member, no leader round trip) is enough the first time: if it is stale, the
+        // commit's compare on the record fails and the commit reads again.
+        var serializable = true;
+        while (true)
+        {
+            var kv = await GetAsync(Keys.Content(storageId), cancellationToken, serializable).ConfigureAwait(false);
+            serializable = false;
+            record = kv is null ? null : ReadContent(kv);
+            if (record is { State: ContentState.Collecting } && _time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (record is { State: ContentState.Live, References: 0 })
+            {
+                var touched = record with { Since = _time.GetUtcNow() };
+                if (!await TryReplaceContentAsync(record, touched, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                var kvAfter = await GetAsync(Keys.Content(storageId), cancellationToken).ConfigureAwait(false);
+                record = kvAfter is null ? null : ReadContent(kvAfter);
+                if (record is not { State: ContentState.Live })
+                {
+                    continue;
+                }
+            }
+
+            break;
+        }
+
+        _committer.Observe(storageId, record);
+        return record;
+    }
+
+    /// <summary>The content record if it is claimed by the collector (<see cref="ContentState.Collecting"/>), at its current revision.</summary>
+    public async Task<ContentRecord?> FindClaimedAsync(string storageId, CancellationToken cancellationToken)
+    {
+        var kv = await GetAsync(Keys.Content(storageId), cancellationToken).ConfigureAwait(false);
+        return kv is not null && ReadContent(kv) is { State: ContentState.Collecting } claimed ? claimed : null;
+    }
+
+    /// <summary>Content records with storage ids in [<paramref name="from"/>, <paramref name="to"/>) (null: unbounded), in order, paged.</summary>
+    public async IAsyncEnumerable<ContentRecord> ScanContentAsync(string? from, string? to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = from is null ? Keys.ContentPrefix : Keys.Content(from);
+        var end = to is null ? EtcdKeys.RangeEnd(Keys.ContentPrefix) : Keys.Content(to);
+        await foreach (var kv in RangeAsync(start, end, cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReadContent(kv);
+        }
+    }
+
+    /// <summary>Replaces a content record if it is still at <paramref name="current"/>'s revision; false when someone changed it first.</summary>
+    public async Task<bool> TryReplaceContentAsync(ContentRecord current, ContentRecord replacement, CancellationToken cancellationToken)
+    {
+        var key = Keys.Content(current.StorageId);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.Revision });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ContentValue(replacement) } });
+        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Succeeded;
+    }
+
+    /// <summary>Deletes a content record (a tombstone past its grace) if it is still at its revision.</summary>
+    public async Task<bool> TryDeleteContentAsync(ContentRecord current, CancellationToken cancellationToken)
+    {
+        var key = Keys.Content(current.StorageId);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.Revision });
+        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } });
+        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Succeeded;
+    }
+
+    /// <summary>Every name's head, in name order, paged (for retention).</summary>
+    internal async IAsyncEnumerable<(string Name, ObjectVersion Head, long Revision)> ScanHeadsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var kv in RangeAsync(Keys.HeadPrefix, EtcdKeys.RangeEnd(Keys.HeadPrefix), cancellationToken).ConfigureAwait(false))
+        {
+            var name = Keys.NameOfHead(kv.Key);
+            yield return (name, ReadVersion(kv).ToVersion(name), kv.ModRevision);
+        }
+    }
+
+    /// <summary>
+    /// Drops the given versions of a name in one transaction and takes their references off the content records
+    /// (a record reaching zero starts its grace period). With <paramref name="dropName"/>, the head goes too, on
+    /// condition that it is still at <paramref name="headRevision"/>: a PUT in between keeps the name. False when a
+    /// compare failed (the caller reads again and retries on the next run).
+    /// </summary>
+    internal async Task<bool> TryDropVersionsAsync(string name, IReadOnlyList<ObjectVersion> versions, bool dropName, long headRevision, CancellationToken cancellationToken)
+    {
+        var counts = versions.Where(v => !v.Deleted)
+            .GroupBy(v => StorageIdOf(v.Hash, v.Layout), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var records = new List<ContentRecord>();
+        foreach (var id in counts.Keys)
+        {
+            var kv = await GetAsync(Keys.Content(id), cancellationToken).ConfigureAwait(false);
+            if (kv is not null)
+            {
+                records.Add(ReadContent(kv));
+            }
+        }
+
+        var txn = new TxnRequest();
+        var now = _time.GetUtcNow();
+        if (dropName)
+        {
+            var head = Keys.Head(name);
+            txn.Compare.Add(new Compare { Key = head, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = headRevision });
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = head } });
+        }
+
+        foreach (var version in versions)
+        {
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Keys.Version(name, version.Version) } });
+        }
+
+        foreach (var record in records)
+        {
+            var key = Keys.Content(record.StorageId);
+            var references = Math.Max(0, record.References - counts[record.StorageId]);
+            txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = record.Revision });
+            var updated = record with { References = references, Since = references == 0 ? now : record.Since };
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ContentValue(updated) } });
+        }
+
+        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Succeeded;
+    }
+
+    internal static string StorageIdOf(string hash, string layout) =>
+        ContentHash.TryParse(hash, out var content) ? Objects.ObjectLayout.Parse(layout).StorageId(content).Hex : hash;
+
+    internal async Task<KeyValue?> GetAsync(ByteString key, CancellationToken cancellationToken, bool serializable = false)
+    {
+        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key, Serializable = serializable }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? null : response.Kvs[0];
+    }
+
+    internal Task<TxnResponse> TransactAsync(TxnRequest txn, CancellationToken cancellationToken) =>
+        CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken));
+
+    /// <summary>A range read in pages (etcd 3.4 has no streaming range), each page continuing after the last key.</summary>
+    private async IAsyncEnumerable<KeyValue> RangeAsync(ByteString from, ByteString to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = from;
+        while (true)
+        {
+            var key = start;
+            var page = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key, RangeEnd = to, Limit = PageSize }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            foreach (var kv in page.Kvs)
+            {
+                yield return kv;
+            }
+
+            if (!page.More || page.Kvs.Count == 0)
+            {
+                yield break;
+            }
+
+            start = EtcdKeys.After(page.Kvs[^1].Key);
+        }
+    }
+
+    /// <summary>Every etcd call goes through here: a deadline, and a clear 503 when the cluster cannot answer.</summary>
+    private async Task<T> CallAsync<T>(Func<DateTime, Task<T>> call)
+    {
+        try
+        {
+            return await call(DateTime.UtcNow + _options.EtcdOperationTimeout).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
+            throw MetadataErrors.EtcdUnavailable(ex);
+        }
+    }
+
+    internal static StoredVersion ReadVersion(KeyValue kv) =>
+        JsonSerializer.Deserialize(kv.Value.Span, EtcdJson.Default.StoredVersion) ?? throw new InvalidDataException("empty version record");
+
+    internal ContentRecord ReadContent(KeyValue kv) =>
+        (JsonSerializer.Deserialize(kv.Value.Span, EtcdJson.Default.ContentRecord) ?? throw new InvalidDataException("empty content record")) with { Revision = kv.ModRevision };
+
+    internal static ByteString VersionValue(StoredVersion version) => ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(version, EtcdJson.Default.StoredVersion));
+
+    internal static ByteString ContentValue(ContentRecord record) => ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(record, EtcdJson.Default.ContentRecord));
+
+    public ValueTask DisposeAsync() => _committer.DisposeAsync();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "etcd call failed: {Status} {Detail}")]
+    private partial void LogEtcdFailed(StatusCode status, string detail);
+}

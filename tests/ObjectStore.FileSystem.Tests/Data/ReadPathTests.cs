@@ -1,0 +1,140 @@
+using ObjectStore.FileSystem.Data;
+using ObjectStore.FileSystem.Meta;
+using static ObjectStore.FileSystem.Tests.Data.DataTestKit;
+
+namespace ObjectStore.FileSystem.Tests.Data;
+
+public sealed class ReadPathTests
+{
+    private static async Task<(SliceListMeta Meta, MemorySliceStore Store, ulong Inode, byte[] Content)> StoredFileAsync(int mib)
+    {
+        var meta = new SliceListMeta();
+        var store = new MemorySliceStore();
+        var content = Bytes(mib * MiB, mib);
+        await using var data = NewFileData(meta, store);
+        await using var handle = data.Open(meta.NewFile() is var a ? meta.LastInode : 0, a);
+        await handle.WriteAsync(0, content, CancellationToken.None);
+        await handle.FlushAsync(CancellationToken.None);
+        return (meta, store, meta.LastInode, content);
+    }
+
+    [Fact]
+    public async Task A_sequential_reader_gets_the_next_blocks_fetched_ahead()
+    {
+        var (meta, store, inode, content) = await StoredFileAsync(40);
+        await using var data = NewFileData(meta, store, o => o.ReadAheadBytes = 16 * MiB);
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+        var buffer = new byte[128 * 1024];
+        await handle.ReadAsync(0, buffer, CancellationToken.None);
+        await handle.ReadAsync(buffer.Length, buffer, CancellationToken.None);
+
+        // Read-ahead has fetched blocks beyond the one being read, without anybody reading them yet.
+        await UntilAsync(() => data.Blocks.Contains(new BlockKey(SliceId(meta, inode), 2)), "block 2 fetched ahead");
+        Assert.True(store.BlockReads is >= 3 and <= 6, $"{store.BlockReads} block reads");
+        var before = store.BlockReads;
+        var read = new byte[MiB];
+        await handle.ReadAsync(2L * FileLayout.BlockSize, read, CancellationToken.None);
+        Assert.Equal(content.AsSpan(2 * FileLayout.BlockSize, MiB).ToArray(), read);
+        Assert.Equal(0, store.RangeReads);
+        Assert.True(store.BlockReads >= before);
+    }
+
+    [Fact]
+    public async Task Small_reads_at_random_places_fetch_only_their_range()
+    {
+        var (meta, store, inode, content) = await StoredFileAsync(20);
+        await using var data = NewFileData(meta, store);
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+        var buffer = new byte[4096];
+        foreach (var offset in new long[] { 15 * MiB + 3, 3 * MiB + 100, 11 * MiB, 7 * MiB + 5 })
+        {
+            Assert.Equal(4096, await handle.ReadAsync(offset, buffer, CancellationToken.None));
+            Assert.Equal(content.AsSpan((int)offset, 4096).ToArray(), buffer);
+        }
+
+        Assert.Equal(4, store.RangeReads);
+        Assert.Equal(0, store.BlockReads);
+    }
+
+    [Fact]
+    public async Task The_memory_cache_stays_within_its_limit_and_evicts_the_least_recently_used_block()
+    {
+        var (meta, store, inode, content) = await StoredFileAsync(20);
+        await using var data = NewFileData(meta, store, o => { o.MemoryCacheBytes = 8 * MiB; o.ReadAheadBytes = 0; });
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+        Assert.Equal(content, await ReadAllAsync(handle, content.Length, bufferSize: MiB));
+        Assert.True(data.Blocks.CachedBytes <= 8 * MiB, $"{data.Blocks.CachedBytes} cached");
+        Assert.Equal(5, store.BlockReads);
+
+        var id = SliceId(meta, inode);
+        Assert.True(data.Blocks.Contains(new BlockKey(id, 4)));
+        Assert.True(data.Blocks.Contains(new BlockKey(id, 3)));
+        Assert.False(data.Blocks.Contains(new BlockKey(id, 0)));
+        var buffer = new byte[MiB];
+        await handle.ReadAsync(4L * FileLayout.BlockSize, buffer, CancellationToken.None);
+        Assert.Equal(5, store.BlockReads);
+        await handle.ReadAsync(0, buffer, CancellationToken.None);
+        Assert.Equal(6, store.BlockReads);
+        Assert.Equal(content.AsSpan(0, MiB).ToArray(), buffer);
+    }
+
+    [Fact]
+    public async Task The_disk_cache_serves_a_new_mount_and_checks_what_it_serves()
+    {
+        using var directory = new TempDirectory();
+        var (meta, store, inode, content) = await StoredFileAsync(20);
+        await using (var data = NewFileData(meta, store, o => { o.CacheDirectory = directory.Path; o.ReadAheadBytes = 0; }))
+        await using (var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None)))
+        {
+            Assert.Equal(content, await ReadAllAsync(handle, content.Length, bufferSize: MiB));
+            await UntilAsync(() => data.Disk!.WritesInFlight == 0, "disk cache writes");
+        }
+
+        Assert.Equal(5, store.BlockReads);
+        var files = Directory.GetFiles(directory.Path, "*", SearchOption.AllDirectories).Order().ToList();
+        Assert.Equal(5, files.Count);
+        var bytes = File.ReadAllBytes(files[2]);
+        bytes[12345] ^= 0x20;
+        File.WriteAllBytes(files[2], bytes);
+
+        await using (var data = NewFileData(meta, store, o => { o.CacheDirectory = directory.Path; o.ReadAheadBytes = 0; }))
+        await using (var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None)))
+        {
+            Assert.Equal(5, data.Disk!.Count);
+            Assert.Equal(content, await ReadAllAsync(handle, content.Length, bufferSize: MiB));
+        }
+
+        // Four blocks came from disk; the damaged one was noticed and read from the store again.
+        Assert.Equal(5 + 1, store.BlockReads);
+    }
+
+    [Fact]
+    public async Task The_disk_cache_keeps_its_size_limit()
+    {
+        using var directory = new TempDirectory();
+        var (meta, store, inode, content) = await StoredFileAsync(20);
+        const long limit = (3 * 4 * MiB) + 1000;
+        await using var data = NewFileData(meta, store, o => { o.CacheDirectory = directory.Path; o.CacheBytes = limit; o.ReadAheadBytes = 0; });
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+        Assert.Equal(content, await ReadAllAsync(handle, content.Length, bufferSize: MiB));
+        await UntilAsync(() => data.Disk!.WritesInFlight == 0, "disk cache writes");
+        Assert.True(data.Disk!.StoredBytes <= limit, $"{data.Disk.StoredBytes} on disk");
+        Assert.Equal(3, data.Disk.Count);
+        Assert.Equal(3, Directory.GetFiles(directory.Path, "*", SearchOption.AllDirectories).Length);
+    }
+
+    private static ulong SliceId(SliceListMeta meta, ulong inode) => meta.Chunk(inode, 0).Single().Slice.Id;
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fs-data-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Path))
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.Json;
+using ObjectStore.IntegrationTests.Infrastructure;
+
+namespace ObjectStore.IntegrationTests;
+
+/// <summary>
+/// The collector (<c>CollectGarbage</c>, every second here, grace period 5 s) on a real cluster: retention, deleted
+/// objects, and bytes no record knows. The race between a PUT and the collector is proved on the metadata itself in
+/// <see cref="EtcdMetadataStoreTests"/>.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, settings: new Dictionary<string, string>
+    {
+        ["ObjectStore__CollectSchedule"] = "*/1 * * * * *",
+        ["ObjectStore__ContentGracePeriod"] = "00:00:05",
+        ["ObjectStore__KeepVersions"] = "2",
+        ["ObjectStore__DeleteMarkerExpiry"] = "00:00:01",
+    });
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Retention_keeps_the_newest_versions_and_deletes_the_bytes_only_older_ones_referenced()
+    {
+        var name = $"kept-{Guid.NewGuid():N}";
+        var bodies = Enumerable.Range(1, 4).Select(i => TestData.Bytes(3000, 500 + i)).ToList();
+        foreach (var body in bodies)
+        {
+            await _cluster.PutVersionAsync($"/objects/{name}", body);
+        }
+
+        // Content an older version shares with another name's live version stays.
+        await _cluster.PutVersionAsync($"/objects/{name}-other", bodies[0]);
+
+        await Eventually.ReturnsAsync(() => VersionsAsync(name), v => v.SequenceEqual([3L, 4L]), Within, "versions 1 and 2 dropped");
+        await Eventually.TrueAsync(() => !_cluster.FilesOf(bodies[1]).Any(), Within, "the bytes of version 2 deleted");
+        Assert.NotEmpty(_cluster.FilesOf(bodies[0]));
+        Assert.NotEmpty(_cluster.FilesOf(bodies[2]));
+        Assert.Equal(bodies[3], await _cluster.Client.GetByteArrayAsync($"/objects/{name}"));
+        Assert.Equal(bodies[2], await _cluster.Client.GetByteArrayAsync($"/objects/{name}?version=3"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}?version=1")).StatusCode);
+        Assert.Equal(bodies[0], await _cluster.Client.GetByteArrayAsync($"/objects/{name}-other"));
+    }
+
+    [Fact]
+    public async Task A_deleted_object_disappears_with_its_bytes_once_its_delete_marker_expires()
+    {
+        var name = $"deleted-{Guid.NewGuid():N}";
+        var body = TestData.Bytes(200_000, 77);
+        await _cluster.PutVersionAsync($"/objects/{name}", body);
+        Assert.NotEmpty(_cluster.FilesOf(body));
+        using (var delete = await _cluster.Client.DeleteAsync($"/objects/{name}"))
+        {
+            Assert.True(delete.IsSuccessStatusCode);
+        }
+
+        await Eventually.ReturnsAsync(async () => (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode, s => s == HttpStatusCode.NotFound, Within, "the name dropped");
+        await Eventually.TrueAsync(() => !_cluster.FilesOf(body).Any(), Within, "its shards deleted from every node");
+
+        // The name starts again from version 1, and its bytes are stored again.
+        Assert.Equal(1, await _cluster.PutVersionAsync($"/objects/{name}", body));
+        Assert.Equal(body, await _cluster.Client.GetByteArrayAsync($"/objects/{name}"));
+    }
+
+    [Fact]
+    public async Task Bytes_no_record_knows_are_swept_once_older_than_the_grace_period_and_young_ones_are_left()
+    {
+        var node = _cluster.Nodes[0];
+        var objects = Path.Combine(_cluster.StorageRoot(node), "objects");
+        // A PUT that crashed between its node writes and its commit left these: real stored files, no record.
+        var crashed = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(100, 1)));
+        var crashedToo = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(200, 2)));
+        var inFlight = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(300, 3)));
+        File.SetLastWriteTimeUtc(crashed, DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(crashedToo, DateTime.UtcNow.AddHours(-1));
+        // A PUT still under way: its bytes are younger than the grace period for the whole test.
+        File.SetLastWriteTimeUtc(inFlight, DateTime.UtcNow.AddHours(1));
+        var body = TestData.Bytes(1000, 42);
+        await _cluster.PutVersionAsync($"/objects/live-{Guid.NewGuid():N}", body);
+        foreach (var file in _cluster.FilesOf(body))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
+        }
+
+        await Eventually.TrueAsync(() => !File.Exists(crashed) && !File.Exists(crashedToo), Within, "unknown bytes swept");
+        Assert.True(File.Exists(inFlight));
+        Assert.Equal(2, _cluster.FilesOf(body).Count());
+    }
+
+    /// <summary>Stores bytes on one node the way a PUT does (temp upload, then commit under the hash), without any metadata.</summary>
+    private static async Task<string> StoreOnNodeAsync(AppProcess node, byte[] body)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(node.BaseUrl) };
+        var tempId = Guid.NewGuid().ToString("N");
+        var hash = TestData.Sha256Hex(body);
+        using (var upload = await http.PutAsync($"/temp/{tempId}", new ByteArrayContent(body)))
+        {
+            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+        }
+
+        using (var commit = await http.PostAsync($"/temp/{tempId}/commit/{hash}", null))
+        {
+            Assert.True(commit.IsSuccessStatusCode, await commit.Content.ReadAsStringAsync());
+        }
+
+        return hash;
+    }
+
+    private async Task<long[]> VersionsAsync(string name)
+    {
+        using var document = JsonDocument.Parse(await _cluster.Client.GetStringAsync($"/versions/{name}"));
+        return document.RootElement.EnumerateArray().Select(v => v.GetProperty("version").GetInt64()).ToArray();
+    }
+}

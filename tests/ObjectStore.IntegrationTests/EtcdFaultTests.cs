@@ -1,0 +1,72 @@
+using System.Net;
+using ObjectStore.IntegrationTests.Infrastructure;
+
+namespace ObjectStore.IntegrationTests;
+
+/// <summary>The Api on the shared 3-member etcd cluster while members are stopped under it.</summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class EtcdFaultTests(InfraFixture infra) : IAsyncLifetime
+{
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, settings: new Dictionary<string, string>
+    {
+        ["ObjectStore__EtcdOperationTimeout"] = "00:00:03",
+    });
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task With_one_member_of_three_down_puts_and_gets_keep_working(int member)
+    {
+        var bodies = Enumerable.Range(0, 5).Select(i => TestData.Bytes(1000 + i, 3000 + i)).ToList();
+        var names = bodies.Select(_ => $"one-down-{Guid.NewGuid():N}").ToList();
+        await infra.StopEtcdMemberAsync(member);
+        try
+        {
+            for (var i = 0; i < bodies.Count; i++)
+            {
+                // A stopped leader costs an election (~2 s): a PUT may see a 503 once, then works.
+                var status = await Eventually.ReturnsAsync(async () => (await _cluster.PutAsync($"/objects/{names[i]}", new ByteArrayContent(bodies[i]))).Status, s => s == 200, TimeSpan.FromSeconds(30), $"PUT {i} with member {member} down");
+                Assert.Equal(200, status);
+            }
+
+            for (var i = 0; i < bodies.Count; i++)
+            {
+                Assert.Equal(bodies[i], await _cluster.Client.GetByteArrayAsync($"/objects/{names[i]}"));
+            }
+        }
+        finally
+        {
+            await infra.StartEtcdMemberAsync(member);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_quorum_a_put_fails_with_503_saying_so_and_nothing_is_left_behind()
+    {
+        var name = $"no-quorum-{Guid.NewGuid():N}";
+        var body = TestData.Bytes(5000, 4242);
+        await infra.StopEtcdMemberAsync(1);
+        await infra.StopEtcdMemberAsync(2);
+        try
+        {
+            var (status, text) = await _cluster.PutAsync($"/objects/{name}", new ByteArrayContent(body));
+            Assert.Equal(503, status);
+            Assert.Contains("etcd", text);
+        }
+        finally
+        {
+            await infra.StartEtcdMemberAsync(1);
+            await infra.StartEtcdMemberAsync(2);
+        }
+
+        await Eventually.ReturnsAsync(async () => (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode, s => s == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "etcd back");
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}")).StatusCode);
+        Assert.Empty(_cluster.FilesOf(body));
+        Assert.Empty(_cluster.TempFiles());
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using ObjectStore.IntegrationTests.Infrastructure;
+
+namespace ObjectStore.IntegrationTests;
+
+/// <summary>
+/// The newcomer's ./run, as a process, on the test build: a DataNode killed with SIGKILL leaves the Api and the other
+/// nodes serving and drops out of /nodes, <c>scripts/node start</c> brings it back, and SIGTERM stops every process.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
+{
+    private const int DataNodes = 3;
+    private readonly string _state = Path.Combine(Path.GetTempPath(), "objectstore-run-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly StringBuilder _output = new();
+    private Process? _run;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_run is { HasExited: false })
+        {
+            Process.Start("kill", ["-TERM", _run.Id.ToString()])!.WaitForExit();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _run.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _run.Kill(entireProcessTree: true);
+            }
+        }
+
+        _run?.Dispose();
+        try
+        {
+            Directory.Delete(_state, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>An API port followed by DataNodes free consecutive ports.</summary>
+    private static (int Api, int FirstNode) Ports()
+    {
+        while (true)
+        {
+            var api = AppProcess.FreePort();
+            var first = AppProcess.FreePort();
+            var rest = Enumerable.Range(1, DataNodes - 1).Select(i => first + i).ToList();
+            if (rest.All(IsFree))
+            {
+                return (api, first);
+            }
+        }
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private Dictionary<string, string> Environment(int apiPort, int nodePort)
+    {
+        var id = Path.GetFileName(_state);
+        return new Dictionary<string, string>
+        {
+            ["API_PORT"] = apiPort.ToString(),
+            ["DATANODE_PORT"] = nodePort.ToString(),
+            ["DATANODES"] = DataNodes.ToString(),
+            ["RUN_STATE_DIR"] = _state,
+            ["RUN_CONFIGURATION"] = Repository.Configuration,
+            ["RUN_SKIP_BUILD"] = "1",
+            ["RabbitMQConnection"] = infra.RabbitMQConnection,
+            ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["EtcdEndpoints"] = infra.EtcdEndpoints,
+            ["ObjectStore__HeartbeatExchange"] = $"apiServers-{id}",
+            ["ObjectStore__LocateExchange"] = $"dataServers-{id}",
+            ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
+            ["ObjectStore__MetadataContainer"] = $"meta-{id}",
+            ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            // RS(2,1): small objects as two copies, so two live nodes of three still take PUTs.
+            ["ObjectStore__DataShards"] = "2",
+            ["ObjectStore__ParityShards"] = "1",
+            ["AzureFunctionsJobHost__id"] = $"run-{id}",
+            ["DataNodeHostId"] = $"run-{id}",
+        };
+    }
+
+    private async Task<int> RunNodeScriptAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "node"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        lock (_output)
+        {
+            _output.AppendLine($"[scripts/node {string.Join(' ', args)}] {output}");
+        }
+
+        return process.ExitCode;
+    }
+
+    private static async Task<List<string>> LiveNodesAsync(HttpClient client)
+    {
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/nodes"));
+        return document.RootElement.EnumerateArray().Select(n => n.GetProperty("address").GetString()!).Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
+    public async Task A_killed_data_node_is_reported_leaves_nodes_within_15_s_and_comes_back_with_scripts_node()
+    {
+        var (apiPort, nodePort) = Ports();
+        var environment = Environment(apiPort, nodePort);
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "run")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        _run = Process.Start(info)!;
+        _run.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
+        _run.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
+        _run.BeginOutputReadLine();
+        _run.BeginErrorReadLine();
+        await Eventually.TrueAsync(() => Output.Contains("ready: http://127.0.0.1:", StringComparison.Ordinal) || _run.HasExited, TimeSpan.FromMinutes(5), "./run ready");
+        Assert.False(_run.HasExited, "./run exited:\n" + Output);
+        Assert.Contains("function key (x-functions-key or ?code=): ", Output, StringComparison.Ordinal);
+
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+        var all = Enumerable.Range(0, DataNodes).Select(i => $"127.0.0.1:{nodePort + i}").ToList();
+        Assert.Equal(all, await LiveNodesAsync(client));
+        var body = Encoding.UTF8.GetBytes("this is a test objects");
+        Assert.True((await client.PutAsync("/objects/test", new ByteArrayContent(body))).IsSuccessStatusCode);
+        var pids = Directory.GetFiles(Path.Combine(_state, "pids")).ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, f => int.Parse(File.ReadAllText(f).Trim()));
+
+        Process.Start("kill", ["-KILL", pids["node2"].ToString()])!.WaitForExit();
+        var left = all.Where(a => a != $"127.0.0.1:{nodePort + 1}").ToList();
+        await Eventually.ReturnsAsync(async () => (await LiveNodesAsync(client)).SequenceEqual(left), gone => gone, TimeSpan.FromSeconds(15), "node 2 gone from /nodes");
+        Assert.Equal(body, await client.GetByteArrayAsync("/objects/test"));
+        using (var afterKill = await client.PutAsync("/objects/after-kill", new ByteArrayContent(body)))
+        {
+            Assert.True(afterKill.IsSuccessStatusCode, $"PUT with a node down: {(int)afterKill.StatusCode} {await afterKill.Content.ReadAsStringAsync()}");
+        }
+        await Eventually.TrueAsync(() => Output.Contains("run: DataNode 2 (127.0.0.1:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "./run reporting node 2 down");
+        Assert.False(_run.HasExited, "./run exited when a node died:\n" + Output);
+
+        Assert.Equal(0, await RunNodeScriptAsync(environment, "start", "2"));
+        await Eventually.ReturnsAsync(async () => (await LiveNodesAsync(client)).SequenceEqual(all), back => back, TimeSpan.FromSeconds(30), "node 2 back in /nodes");
+        Assert.Equal(body, await client.GetByteArrayAsync("/objects/after-kill"));
+        var restarted = int.Parse(File.ReadAllText(Path.Combine(_state, "pids", "node2.pid")).Trim());
+
+        Process.Start("kill", ["-TERM", _run.Id.ToString()])!.WaitForExit();
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await _run.WaitForExitAsync(grace.Token);
+        }
+
+        foreach (var pid in pids.Values.Append(restarted))
+        {
+            Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("ObjectStore.", StringComparison.Ordinal), $"pid {pid} still runs after ./run stopped\n{Output}");
+        }
+    }
+}
