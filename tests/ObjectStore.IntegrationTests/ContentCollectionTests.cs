@@ -74,10 +74,11 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
     {
         var node = _cluster.Nodes[0];
         var objects = Path.Combine(_cluster.StorageRoot(node), "objects");
+        var key = await _cluster.DataNodeKeyAsync();
         // A PUT that crashed between its node writes and its commit left these: real stored files, no record.
-        var crashed = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(100, 1)));
-        var crashedToo = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(200, 2)));
-        var inFlight = Path.Combine(objects, await StoreOnNodeAsync(node, TestData.Bytes(300, 3)));
+        var crashed = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(100, 1)));
+        var crashedToo = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(200, 2)));
+        var inFlight = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(300, 3)));
         File.SetLastWriteTimeUtc(crashed, DateTime.UtcNow.AddHours(-1));
         File.SetLastWriteTimeUtc(crashedToo, DateTime.UtcNow.AddHours(-1));
         // A PUT still under way: its bytes are younger than the grace period for the whole test.
@@ -95,9 +96,10 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
     }
 
     /// <summary>Stores bytes on one node the way a PUT does (temp upload, then commit under the hash), without any metadata.</summary>
-    private static async Task<string> StoreOnNodeAsync(AppProcess node, byte[] body)
+    private static async Task<string> StoreOnNodeAsync(AppProcess node, string key, byte[] body)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(node.BaseUrl) };
+        http.DefaultRequestHeaders.Add("x-functions-key", key);
         var tempId = Guid.NewGuid().ToString("N");
         var hash = TestData.Sha256Hex(body);
         using (var upload = await http.PutAsync($"/temp/{tempId}", new ByteArrayContent(body)))

@@ -69,4 +69,21 @@ public sealed class EtcdFaultTests(InfraFixture infra) : IAsyncLifetime
         Assert.Empty(_cluster.FilesOf(body));
         Assert.Empty(_cluster.TempFiles());
     }
+
+    [Fact]
+    public async Task An_api_without_etcd_endpoints_refuses_to_start_and_names_the_setting()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}",
+            ["RabbitMQConnection"] = infra.RabbitMQConnection,
+            ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+        };
+        await using var api = new AppProcess("api-no-etcd", Repository.AppDll("Api", "ObjectStore.Api"), environment, _cluster.Directory);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(api.StartAsync);
+
+        // A clear refusal (exit 1, the setting named), not an unhandled-exception abort.
+        Assert.Contains("exited with 1", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot start: Setting 'EtcdEndpoints' is not configured", failure.Message, StringComparison.Ordinal);
+    }
 }

@@ -201,8 +201,9 @@ public sealed class EtcdMetadataStoreTests(InfraFixture infra) : IAsyncLifetime
         var version = await store.AppendAsync(Name(name), 5, hash, deleted: false, "replica-1", default);
         var head = await store.ScanHeadsAsync(default).FirstAsync(h => h.Name == name);
         Assert.True(await store.TryDropVersionsAsync(name, [version], dropName: true, head.Revision, default));
-        var record = await Open().FindContentAsync(hash, default);
-        Assert.Equal((0L, ContentState.Live), (record!.References, record.State));
+        // A range read is linearizable: it sees the drop whichever member answers.
+        var record = await store.ScanContentAsync(hash, null, default).FirstAsync();
+        Assert.Equal((hash, 0L, ContentState.Live), (record.StorageId, record.References, record.State));
         return await store.FindContentAsync(hash, default) ?? throw new UnreachableException();
     }
 }

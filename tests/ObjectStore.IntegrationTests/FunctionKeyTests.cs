@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using Azure.Storage.Blobs;
 using ObjectStore.IntegrationTests.Infrastructure;
 
 namespace ObjectStore.IntegrationTests;
@@ -14,14 +12,7 @@ public sealed class FunctionKeyTests(InfraFixture infra)
 
     private static HttpClient Plain() => new(new SocketsHttpHandler { UseProxy = false });
 
-    private async Task<(string Master, string Default)> StoredKeysAsync(string hostId)
-    {
-        var blob = new BlobContainerClient(infra.AzureWebJobsStorage, "azure-webjobs-secrets").GetBlobClient($"{hostId}/host.json");
-        using var document = JsonDocument.Parse((await blob.DownloadContentAsync()).Value.Content.ToString());
-        var root = document.RootElement;
-        var function = root.GetProperty("functionKeys").EnumerateArray().Single(k => k.GetProperty("name").GetString() == "default");
-        return (root.GetProperty("masterKey").GetProperty("value").GetString()!, function.GetProperty("value").GetString()!);
-    }
+    private Task<(string Master, string Default)> StoredKeysAsync(string hostId) => TestCluster.StoredKeysAsync(infra, hostId);
 
     [Fact]
     public async Task Data_node_routes_need_the_key_created_in_storage_and_the_api_uses_it()
@@ -76,6 +67,7 @@ public sealed class FunctionKeyTests(InfraFixture infra)
             ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}",
             ["RabbitMQConnection"] = infra.RabbitMQConnection,
             ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
+            ["EtcdEndpoints"] = infra.EtcdEndpoints,
             ["DataNodeHostId"] = hostId,
             ["DataNodeFunctionKey"] = "not-the-nodes-key-0123456789",
         };

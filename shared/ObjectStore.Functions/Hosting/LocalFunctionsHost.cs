@@ -29,24 +29,44 @@ public static class LocalFunctionsHost
         new(args, functionsAssembly.GetTypes(), functionsAssembly.GetName().Name ?? "functions");
 
     /// <summary>
-    /// Builds and runs the app's functions until shutdown; a configuration error (a bad key, schedule or trigger) ends
-    /// the start with its message on stderr and exit code 1, not a stack trace.
+    /// Builds and runs the app's functions until shutdown. Anything that stops the start — a bad key, schedule or
+    /// trigger, a missing setting, a service that cannot be built — ends it with its message on stderr and exit code 1,
+    /// not an unhandled-exception abort (the host has logged the stack trace of a failed service already).
     /// </summary>
     public static async Task<int> RunAsync(string[] args, Assembly functionsAssembly, Action<IServiceCollection, IConfiguration> addServices)
     {
+        LocalFunctionsApp app;
         try
         {
             var builder = CreateBuilder(args, functionsAssembly);
             addServices(builder.Services, builder.Configuration);
-            await using var app = builder.Build();
-            await app.RunAsync().ConfigureAwait(false);
-            return 0;
+            app = builder.Build();
         }
         catch (FunctionIndexingException ex)
         {
-            await Console.Error.WriteLineAsync($"local functions host: cannot start: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            return await CannotStartAsync(ex).ConfigureAwait(false);
         }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return await CannotStartAsync(ex).ConfigureAwait(false);
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    private static async Task<int> CannotStartAsync(Exception ex)
+    {
+        await Console.Error.WriteLineAsync($"local functions host: cannot start: {ex.Message}").ConfigureAwait(false);
+        return 1;
     }
 
     /// <summary>For tests: host exactly these function classes.</summary>
@@ -167,6 +187,8 @@ public sealed class LocalFunctionsApp(WebApplication app, IReadOnlyList<Function
         await StartAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

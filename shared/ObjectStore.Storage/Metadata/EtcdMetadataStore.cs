@@ -108,13 +108,12 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     {
         var deadline = _time.GetUtcNow() + _options.EtcdOperationTimeout;
         ContentRecord? record;
-        // A serializable read (the nearest member, no leader round trip) is enough the first time: if it is stale, the
-        // commit's compare on the record fails and the commit reads again.
-        var serializable = true;
+        // Linearizable (through the leader), never serializable: a member cut off from the quorum would answer "absent"
+        // and the PUT would send its bytes only to fail at the commit, and a stale "still referenced" could hide a claim
+        // by the collector when the grace period is short.
         while (true)
         {
-            var kv = await GetAsync(Keys.Content(storageId), cancellationToken, serializable).ConfigureAwait(false);
-            serializable = false;
+            var kv = await GetAsync(Keys.Content(storageId), cancellationToken).ConfigureAwait(false);
             record = kv is null ? null : ReadContent(kv);
             if (record is { State: ContentState.Collecting } && _time.GetUtcNow() < deadline)
             {
@@ -246,9 +245,9 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     internal static string StorageIdOf(string hash, string layout) =>
         ContentHash.TryParse(hash, out var content) ? Objects.ObjectLayout.Parse(layout).StorageId(content).Hex : hash;
 
-    internal async Task<KeyValue?> GetAsync(ByteString key, CancellationToken cancellationToken, bool serializable = false)
+    internal async Task<KeyValue?> GetAsync(ByteString key, CancellationToken cancellationToken)
     {
-        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key, Serializable = serializable }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0];
     }
 

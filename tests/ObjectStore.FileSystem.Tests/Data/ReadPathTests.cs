@@ -30,7 +30,9 @@ public sealed class ReadPathTests
 
         // Read-ahead has fetched blocks beyond the one being read, without anybody reading them yet.
         await UntilAsync(() => data.Blocks.Contains(new BlockKey(SliceId(meta, inode), 2)), "block 2 fetched ahead");
-        Assert.True(store.BlockReads is >= 3 and <= 6, $"{store.BlockReads} block reads");
+        // Never more than the window (16 MiB: four blocks) past the block being read. How many of those have landed by
+        // now, and whether block 0 came whole or as the first read's range, depends on scheduling.
+        Assert.InRange(store.BlockReads, 1, 6);
         var before = store.BlockReads;
         var read = new byte[MiB];
         await handle.ReadAsync(2L * FileLayout.BlockSize, read, CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Azure.Storage.Blobs;
 
 namespace ObjectStore.IntegrationTests.Infrastructure;
 
@@ -64,6 +65,22 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>This cluster's key prefix in etcd.</summary>
     public string EtcdPrefix => _common["ObjectStore__EtcdPrefix"];
+
+    /// <summary>The function app id the Api and the data nodes share (their keys are kept under it).</summary>
+    public string HostId => _common["AzureFunctionsJobHost__id"];
+
+    /// <summary>The master key and the default function key that the apps of <paramref name="hostId"/> created in Azurite, as the Functions host keeps them.</summary>
+    public static async Task<(string Master, string Default)> StoredKeysAsync(InfraFixture infra, string hostId)
+    {
+        var blob = new BlobContainerClient(infra.AzureWebJobsStorage, "azure-webjobs-secrets").GetBlobClient($"{hostId}/host.json");
+        using var document = JsonDocument.Parse((await blob.DownloadContentAsync()).Value.Content.ToString());
+        var root = document.RootElement;
+        var function = root.GetProperty("functionKeys").EnumerateArray().Single(k => k.GetProperty("name").GetString() == "default");
+        return (root.GetProperty("masterKey").GetProperty("value").GetString()!, function.GetProperty("value").GetString()!);
+    }
+
+    /// <summary>The key a client must present to the data nodes' Function-level routes.</summary>
+    public async Task<string> DataNodeKeyAsync() => (await StoredKeysAsync(_infra, HostId)).Default;
 
     public static async Task<TestCluster> StartAsync(InfraFixture infra, int dataNodes, int apis = 1, IReadOnlyDictionary<string, string>? settings = null)
     {
