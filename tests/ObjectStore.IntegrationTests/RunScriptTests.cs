@@ -105,6 +105,9 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
             ["ObjectStore__MetadataExchange"] = $"apiMetadata-{id}",
             ["ObjectStore__MetadataContainer"] = $"meta-{id}",
             ["ObjectStore__RepairQueue"] = $"repairs-{id}",
+            // Its own names in etcd: dedup trusts content records, and one left by an earlier run on the same infra
+            // (whose data directories are gone) would make this run's PUT store nothing.
+            ["ObjectStore__EtcdPrefix"] = $"run-{id}",
             // RS(2,1): small objects as two copies, so two live nodes of three still take PUTs.
             ["ObjectStore__DataShards"] = "2",
             ["ObjectStore__ParityShards"] = "1",
