@@ -105,6 +105,26 @@ public sealed class EtcdMetadataStoreTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_purge_of_more_versions_than_one_transaction_holds_takes_every_reference_off_the_content()
+    {
+        var store = Open();
+        var versions = EtcdMetadataStore.VersionsPerTransaction * 2 + 3;
+        for (var i = 0; i < versions; i++)
+        {
+            await store.AppendAsync(Name("many"), 10, Hash(i % 2), deleted: false, "replica-1", default);
+        }
+
+        await store.AppendAsync(Name("keeper"), 10, Hash(0), deleted: false, "replica-1", default);
+
+        Assert.Equal(versions, await store.PurgeAsync(Name("many"), default));
+
+        var records = await store.ScanContentAsync(null, null, default).ToDictionaryAsync(r => r.StorageId, r => r.References);
+        Assert.Equal(1, records[Hash(0)]);
+        Assert.Equal(0, records[Hash(1)]);
+        Assert.Empty(await store.ListNamesAsync("many", null, 10, default));
+    }
+
+    [Fact]
     public async Task An_unreachable_cluster_fails_reads_and_commits_with_metadata_unavailable_and_writes_nothing()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(EtcdConnection.EndpointsSetting, $"http://127.0.0.1:{AppProcess.FreePort()}")]).Build();

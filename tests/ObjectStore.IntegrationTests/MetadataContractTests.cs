@@ -132,6 +132,31 @@ public abstract class MetadataContractTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_purge_drops_every_version_and_the_name_starts_again_at_version_1()
+    {
+        var name = Name("purged/x");
+        var other = Name("purged/y");
+        for (var i = 1; i <= 3; i++)
+        {
+            await Store.AppendAsync(name, i, Hash(i), deleted: false, "replica-1", default);
+        }
+
+        await Store.AppendAsync(name, 0, string.Empty, deleted: true, "replica-1", default);
+        await Store.AppendAsync(other, 9, Hash(9), deleted: false, "replica-1", default);
+        var elsewhere = Open();
+        Assert.Equal(4, (await elsewhere.GetLatestAsync(name, default))!.Version);
+
+        Assert.Equal(4, await Store.PurgeAsync(name, default));
+
+        Assert.Null(await Store.GetLatestAsync(name, default));
+        Assert.Empty(await Store.ListVersionsAsync(name, default));
+        Assert.Null(await Store.GetVersionAsync(name, 2, default));
+        Assert.Equal(0, await Store.PurgeAsync(name, default));
+        Assert.Equal(1, (await elsewhere.AppendAsync(name, 5, Hash(5), deleted: false, "replica-1", default)).Version);
+        Assert.Equal(1, (await Store.GetLatestAsync(other, default))!.Version);
+    }
+
+    [Fact]
     public async Task A_scan_returns_live_versions_only()
     {
         await Store.AppendAsync(Name("kept"), 1, Hash(1), deleted: false, "replica-1", default);

@@ -155,6 +155,31 @@ public sealed partial class BlobMetadataStore : IMetadataStore
             throw new MetadataUnavailableException($"could not commit a version after {_options.MaxVersionAttempts} attempts: too many concurrent writers");
         });
 
+    /// <summary>
+    /// Deletes the name's version blobs oldest first, so that readers see the latest version until the name is gone,
+    /// never an older one. (Blob Storage keeps no content records: the bytes stay on the nodes.)
+    /// </summary>
+    public Task<int> PurgeAsync(ObjectName name, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            var blobs = new List<string>();
+            await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix(name) }, cancellationToken).ConfigureAwait(false))
+            {
+                blobs.Add(item.Name);
+            }
+
+            blobs.Reverse();
+            foreach (var blob in blobs)
+            {
+                await _container.DeleteBlobIfExistsAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            return blobs.Count;
+        });
+
+    public Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("listing names needs the etcd metadata store (ObjectStore:MetadataStore=etcd): Blob Storage keeps names hashed");
+
     public bool TracksContent => false;
 
     public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken) => Task.FromResult<ContentRecord?>(null);

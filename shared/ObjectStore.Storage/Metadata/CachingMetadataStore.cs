@@ -79,6 +79,17 @@ public sealed partial class CachingMetadataStore(
 
     public IAsyncEnumerable<ObjectVersion> ScanAsync(CancellationToken cancellationToken) => inner.ScanAsync(cancellationToken);
 
+    public Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken) =>
+        inner.ListNamesAsync(namePrefix, startAfter, limit, cancellationToken);
+
+    public async Task<int> PurgeAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        var dropped = await inner.PurgeAsync(name, cancellationToken).ConfigureAwait(false);
+        Observe(name.Value, null);
+        await BroadcastAsync(name, cancellationToken).ConfigureAwait(false);
+        return dropped;
+    }
+
     public bool TracksContent => inner.TracksContent;
 
     public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken) => inner.FindContentAsync(storageId, cancellationToken);
@@ -89,9 +100,15 @@ public sealed partial class CachingMetadataStore(
         _latest.TryRemove(key, out _);
         var written = await inner.AppendAsync(name, size, hash, deleted, layout, cancellationToken).ConfigureAwait(false);
         Observe(key, written);
+        await BroadcastAsync(name, cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    private async Task BroadcastAsync(ObjectName name, CancellationToken cancellationToken)
+    {
         if (!Broadcasts)
         {
-            return written;
+            return;
         }
 
         try
@@ -103,8 +120,6 @@ public sealed partial class CachingMetadataStore(
         {
             LogBroadcastFailed(ex.Message);
         }
-
-        return written;
     }
 
     /// <summary>Another instance wrote this name.</summary>

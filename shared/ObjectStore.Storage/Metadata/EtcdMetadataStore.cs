@@ -19,6 +19,9 @@ namespace ObjectStore.Storage.Metadata;
 public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
 {
     private const int PageSize = 1000;
+
+    /// <summary>Versions dropped per transaction (each also updates a content record): well under etcd's 128 operations.</summary>
+    internal const int VersionsPerTransaction = 40;
     private readonly EtcdConnection _etcd;
     private readonly ObjectStoreOptions _options;
     private readonly TimeProvider _time;
@@ -80,11 +83,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The latest version of each name starting with <paramref name="namePrefix"/>, in name order (UTF-8 bytes), after
-    /// <paramref name="startAfter"/>; at most <paramref name="limit"/>. Delete markers included: the caller decides.
-    /// One range read.
-    /// </summary>
+    /// <summary>One range read.</summary>
     public async Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -96,6 +95,46 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
 
     public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken) =>
         _committer.CommitAsync(name.Value, size, hash, deleted, layout, cancellationToken);
+
+    /// <summary>
+    /// Drops the versions in transactions of at most <see cref="VersionsPerTransaction"/>, taking their references off
+    /// the content records as retention does; the last one removes the name on condition that its head has not moved.
+    /// A PUT that lands meanwhile makes that compare fail, and the purge starts again with what is there now.
+    /// </summary>
+    public async Task<int> PurgeAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        var dropped = 0;
+        for (var attempt = 1; attempt <= _options.MaxVersionAttempts; attempt++)
+        {
+            var head = await GetAsync(Keys.Head(name.Value), cancellationToken).ConfigureAwait(false);
+            if (head is null)
+            {
+                return dropped;
+            }
+
+            var versions = await ListVersionsAsync(name, cancellationToken).ConfigureAwait(false);
+            var complete = true;
+            for (var i = 0; i < versions.Count || i == 0; i += VersionsPerTransaction)
+            {
+                var chunk = versions.Skip(i).Take(VersionsPerTransaction).ToList();
+                var last = i + VersionsPerTransaction >= versions.Count;
+                if (!await TryDropVersionsAsync(name.Value, chunk, dropName: last, head.ModRevision, cancellationToken).ConfigureAwait(false))
+                {
+                    complete = false;
+                    break;
+                }
+
+                dropped += chunk.Count;
+            }
+
+            if (complete)
+            {
+                return dropped;
+            }
+        }
+
+        throw new MetadataUnavailableException($"could not purge '{name.Value}' after {_options.MaxVersionAttempts} attempts: too many concurrent writers");
+    }
 
     /// <summary>
     /// The record of stored bytes, asked by a writer before it sends or commits bytes: usually one point read. The commit

@@ -15,6 +15,20 @@ public interface IMetadataStore
     /// <summary>Commits the next version; this write is what makes an object visible.</summary>
     Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Drops every version of a name and the name itself (S3's deleting each version, at once): it reads as never
+    /// written, the next PUT is version 1, and content no longer referenced is collected after the grace period.
+    /// Returns how many versions were dropped (0: no such name).
+    /// </summary>
+    Task<int> PurgeAsync(ObjectName name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The latest version of each name starting with <paramref name="namePrefix"/>, in ordinal (UTF-8) order, after
+    /// <paramref name="startAfter"/>; at most <paramref name="limit"/>. Delete markers included: the caller decides.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The store cannot list names (Blob Storage keeps them hashed).</exception>
+    Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken);
+
     /// <summary>Every live (not deleted) content version in the store, for repair scans; order unspecified.</summary>
     IAsyncEnumerable<ObjectVersion> ScanAsync(CancellationToken cancellationToken);
 

@@ -31,7 +31,6 @@ public sealed partial class ContentCollector(
     TimeProvider time,
     ILogger<ContentCollector> logger)
 {
-    private const int VersionsPerTransaction = 40;
 
     private ObjectStoreOptions Options => options.Value;
 
@@ -77,10 +76,10 @@ public sealed partial class ContentCollector(
 
             var versions = await store.ListVersionsAsync(objectName!, cancellationToken).ConfigureAwait(false);
             var drop = expired ? versions : versions.Take(Math.Max(0, versions.Count - Options.KeepVersions)).ToList();
-            for (var i = 0; i < drop.Count; i += VersionsPerTransaction)
+            for (var i = 0; i < drop.Count; i += EtcdMetadataStore.VersionsPerTransaction)
             {
-                var chunk = drop.Skip(i).Take(VersionsPerTransaction).ToList();
-                var last = i + VersionsPerTransaction >= drop.Count;
+                var chunk = drop.Skip(i).Take(EtcdMetadataStore.VersionsPerTransaction).ToList();
+                var last = i + EtcdMetadataStore.VersionsPerTransaction >= drop.Count;
                 if (!await store.TryDropVersionsAsync(name, chunk, dropName: expired && last, revision, cancellationToken).ConfigureAwait(false))
                 {
                     // A writer got there first (a PUT reviving the name, a commit of the same content): next run.

@@ -85,6 +85,43 @@ internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetad
         }
     }
 
+    public Task<int> PurgeAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            if (!_versions.Remove(name.Value, out var list))
+            {
+                return Task.FromResult(0);
+            }
+
+            foreach (var version in list.Where(v => tracksContent && !v.Deleted))
+            {
+                if (ContentHash.TryParse(version.Hash, out var content) && _content.TryGetValue(ObjectLayout.Parse(version.Layout).StorageId(content).Hex, out var record))
+                {
+                    _content[record.StorageId] = record with { References = Math.Max(0, record.References - 1) };
+                }
+            }
+
+            return Task.FromResult(list.Count);
+        }
+    }
+
+    public Task<IReadOnlyList<ObjectVersion>> ListNamesAsync(string namePrefix, string? startAfter, int limit, CancellationToken cancellationToken)
+    {
+        lock (_versions)
+        {
+            Check();
+            IReadOnlyList<ObjectVersion> page = _versions
+                .Where(p => p.Key.StartsWith(namePrefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(p.Key, startAfter) > 0))
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Take(limit)
+                .Select(p => p.Value[^1])
+                .ToList();
+            return Task.FromResult(page);
+        }
+    }
+
     public async IAsyncEnumerable<ObjectVersion> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         List<ObjectVersion> all;
