@@ -70,6 +70,35 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_purged_object_reads_as_never_written_and_only_bytes_nothing_else_references_are_freed()
+    {
+        var name = $"purge-{Guid.NewGuid():N}";
+        var shared = TestData.Bytes(1500, 61);
+        var own = TestData.Bytes(1600, 62);
+        await _cluster.PutVersionAsync($"/objects/{name}", shared);
+        await _cluster.PutVersionAsync($"/objects/{name}", own);
+        Assert.True((await _cluster.Client.DeleteAsync($"/objects/{name}")).IsSuccessStatusCode);
+        await _cluster.PutVersionAsync($"/objects/{name}-other", shared);
+
+        using (var purge = await _cluster.Client.DeleteAsync($"/versions/{name}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+            using var reply = JsonDocument.Parse(await purge.Content.ReadAsStringAsync());
+            Assert.Equal(3, reply.RootElement.GetProperty("versions").GetInt32());
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}?version=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.DeleteAsync($"/versions/{name}")).StatusCode);
+        await Eventually.TrueAsync(() => !_cluster.FilesOf(own).Any(), Within, "the bytes only the purged versions referenced deleted");
+        Assert.Equal(shared, await _cluster.Client.GetByteArrayAsync($"/objects/{name}-other"));
+        Assert.NotEmpty(_cluster.FilesOf(shared));
+
+        Assert.Equal(1, await _cluster.PutVersionAsync($"/objects/{name}", own));
+        Assert.Equal(own, await _cluster.Client.GetByteArrayAsync($"/objects/{name}"));
+    }
+
+    [Fact]
     public async Task Bytes_no_record_knows_are_swept_once_older_than_the_grace_period_and_young_ones_are_left()
     {
         var node = _cluster.Nodes[0];

@@ -55,6 +55,48 @@ public sealed class VersioningTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Names_under_a_prefix_list_in_order_page_by_page_with_delete_markers_only_when_asked()
+    {
+        var prefix = $"list-{Guid.NewGuid():N}/";
+        foreach (var leaf in new[] { "c", "a", "b/1", "é", "b/0" })
+        {
+            await _cluster.PutVersionAsync($"/objects/{prefix}{leaf}", TestData.Bytes(10, leaf.Length));
+        }
+
+        await _cluster.PutVersionAsync($"/objects/{prefix}a", TestData.Bytes(20, 2));
+        await _cluster.PutVersionAsync($"/objects/{prefix[..^1]}", TestData.Bytes(5, 5));
+        Assert.True((await _cluster.Client.DeleteAsync($"/objects/{prefix}c")).IsSuccessStatusCode);
+
+        var seen = new List<(string Name, long Version)>();
+        string? after = null;
+        for (var page = 0; page < 10; page++)
+        {
+            var url = $"/names?prefix={Uri.EscapeDataString(prefix)}&limit=2" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
+            using var listing = JsonDocument.Parse(await _cluster.Client.GetStringAsync(url));
+            seen.AddRange(listing.RootElement.GetProperty("names").EnumerateArray().Select(n => (n.GetProperty("name").GetString()!, n.GetProperty("version").GetInt64())));
+            after = listing.RootElement.GetProperty("next").GetString();
+            if (after is null)
+            {
+                break;
+            }
+        }
+
+        // Ordinal UTF-8 order; the delete marker's name is left out; the name equal to the prefix without '/' is not under it.
+        Assert.Equal([(prefix + "a", 2L), (prefix + "b/0", 1), (prefix + "b/1", 1), (prefix + "é", 1)], seen);
+
+        using var withMarkers = JsonDocument.Parse(await _cluster.Client.GetStringAsync($"/names?prefix={Uri.EscapeDataString(prefix)}&deleted=true"));
+        var all = withMarkers.RootElement.GetProperty("names").EnumerateArray().Select(n => (n.GetProperty("name").GetString(), n.GetProperty("deleted").GetBoolean())).ToList();
+        Assert.Contains((prefix + "c", true), all);
+        Assert.Equal(5, all.Count);
+        Assert.Equal(JsonValueKind.Null, withMarkers.RootElement.GetProperty("next").ValueKind);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _cluster.Client.GetAsync("/names?limit=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _cluster.Client.GetAsync("/names?limit=1001")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _cluster.Client.GetAsync("/names?deleted=maybe")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _cluster.Client.GetAsync($"/names?prefix={new string('x', 1025)}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Twenty_racing_puts_through_two_api_instances_get_versions_1_to_20_once_each()
     {
         var name = $"race-{Guid.NewGuid():N}";

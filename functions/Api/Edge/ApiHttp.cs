@@ -34,6 +34,24 @@ public static class ApiHttp
         }
     }
 
+    /// <summary>The query of a name listing, checked: 400 for a bad limit or an impossible prefix, then errors as for objects.</summary>
+    public static async Task<IResult> RunListingAsync(HttpRequest request, Func<NameQuery, Task<IResult>> action)
+    {
+        if (!NameQuery.TryParse(request.Query, out var query, out var error))
+        {
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, error);
+        }
+
+        try
+        {
+            return await action(query).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ToStatus(ex) is { } status)
+        {
+            return ErrorResults.Error(status, ex.Message);
+        }
+    }
+
     /// <summary>Null for exceptions that are bugs: those reach the host and become a logged 500.</summary>
     public static int? ToStatus(Exception ex) => ex switch
     {
@@ -41,6 +59,7 @@ public static class ApiHttp
         InvalidObjectRequestException => StatusCodes.Status400BadRequest,
         StoreUnavailableException or MetadataUnavailableException or MessageBusUnavailableException or ControlBusUnavailableException => StatusCodes.Status503ServiceUnavailable,
         DataNodeException => StatusCodes.Status502BadGateway,
+        NotSupportedException => StatusCodes.Status501NotImplemented,
         _ => null,
     };
 

@@ -138,6 +138,18 @@ public sealed partial class ObjectReader(
     private void ScheduleRepair(ObjectVersion version, string reason) =>
         _ = repairs.ScheduleAsync(new RepairRequest(version.Hash, version.Layout, version.Size, reason), CancellationToken.None);
 
+    /// <summary>
+    /// One page of names starting with <paramref name="prefix"/>, in ordinal (UTF-8) order, after <paramref name="after"/>,
+    /// each with its latest version; names whose latest version is a delete marker only when asked for. <see
+    /// cref="NameListing.Next"/> is where the next page starts (null: no more), also when markers filtered a page short.
+    /// </summary>
+    public async Task<NameListing> ListNamesAsync(string prefix, string? after, int limit, bool includeDeleted, CancellationToken cancellationToken)
+    {
+        var page = await metadata.ListNamesAsync(prefix, after, limit, cancellationToken).ConfigureAwait(false);
+        var shown = includeDeleted ? page : page.Where(v => !v.Deleted).ToList();
+        return new NameListing(shown, page.Count == limit ? page[^1].Name : null);
+    }
+
     public async Task<IReadOnlyList<ObjectVersion>> ListVersionsAsync(ObjectName name, CancellationToken cancellationToken)
     {
         var versions = await metadata.ListVersionsAsync(name, cancellationToken).ConfigureAwait(false);
@@ -174,3 +186,6 @@ public sealed record ObjectLocation(string Name, long Version, string Hash, long
 
 /// <summary>A node holding a shard; a whole copy is shard 0.</summary>
 public sealed record ShardLocation(string Address, int Shard);
+
+/// <summary>A page of names (<see cref="ObjectReader.ListNamesAsync"/>); <paramref name="Next"/>: pass as <c>after</c> for the next page.</summary>
+public sealed record NameListing(IReadOnlyList<ObjectVersion> Names, string? Next);

@@ -64,6 +64,16 @@ public sealed partial class ObjectWriter(
     }
 
     /// <summary>
+    /// Drops every version of <paramref name="name"/> (delete markers too): it reads as never written, and bytes no
+    /// other version references are freed by the collector after its grace period.
+    /// </summary>
+    public async Task<PurgedObject> PurgeAsync(ObjectName name, CancellationToken cancellationToken)
+    {
+        var dropped = await metadata.PurgeAsync(name, cancellationToken).ConfigureAwait(false);
+        return dropped == 0 ? throw new ObjectNotFoundException($"object '{name}' not found") : new PurgedObject(name.Value, dropped);
+    }
+
+    /// <summary>
     /// A small object is read whole (at most <see cref="ObjectStoreOptions.ReplicateUpToBytes"/>), so its hash is
     /// known before any node sees it, and a copy that fails — node refused, died midway, stored other bytes — is
     /// simply stored on another node: the PUT succeeds as long as enough distinct nodes take a copy.
@@ -291,3 +301,6 @@ public sealed partial class ObjectWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data node {Address} failed an upload, trying others: {Reason}")]
     private partial void LogNodeFailed(string address, string reason);
 }
+
+/// <summary>What a purge dropped: <paramref name="Versions"/> versions of <paramref name="Name"/>, delete markers included.</summary>
+public sealed record PurgedObject(string Name, int Versions);
