@@ -24,7 +24,11 @@ public sealed partial class KvMeta
 
     /// <summary>
     /// A create is one transaction (the inode id comes from this client's batch): the entry must not exist, the
-    /// parent must be a directory and is updated (mtime, ctime, and nlink for a subdirectory). In a set-group-id
+    /// parent must be a directory and is updated (mtime, ctime, and nlink for a subdirectory; times only when older than
+    /// <see cref="FileSystemMetaOptions.DirectoryTimesResolution"/>). A create that leaves the parent's record alone
+    /// compares only that the parent still exists, so concurrent creates in one directory commit independently (and
+    /// group: <see cref="GroupCommitter"/>). The set-group-id inheritance is then decided from the parent as read: a
+    /// chmod of the parent racing the create is ordered after it. In a set-group-id
     /// directory the new inode takes the directory's group, and a new directory keeps the bit (as Linux does).
     /// </summary>
     private async Task<Entry> CreateAsync(ulong parent, string name, InodeType type, uint mode, uint uid, uint gid, uint rdev, string? target, CancellationToken ct)
@@ -54,6 +58,10 @@ public sealed partial class KvMeta
                     MtimeNs = now,
                     CtimeNs = now,
                 });
+            else
+                // The directory is not written: the create needs it only to exist (its type never changes), so creates
+                // into one directory do not fail each other's compares when one of them (or a chmod) rewrites its record.
+                txn.DependOnlyOnExistence(_keys.Attributes(parent));
             txn.PutAttributes(inode, attributes);
             txn.Put(_keys.DirectoryEntry(parent, name), DirectoryEntryCodec.Encode(type, inode));
             if (targetBytes is not null) txn.Put(_keys.Symlink(inode), targetBytes);
