@@ -40,6 +40,12 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public TimeSpan DirectoryTimesResolution { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Concurrent namespace changes committed together in one store transaction at most (while one group is in flight
+    /// the next gathers; each group also stays under the store's 128 operations). 1: every change alone. Default 64.
+    /// </summary>
+    public int MaxCommitsPerGroup { get; set; } = 64;
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -35,7 +35,11 @@ public sealed partial class KvMeta
     }
 
     /// <summary>Stops the background work without touching the store (as a killed mount would): the lease expires and the next session cleans up.</summary>
-    public async ValueTask DisposeAsync() => await StopBackgroundAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopBackgroundAsync();
+        await _committer.DisposeAsync();
+    }
 
     private async Task StopBackgroundAsync()
     {
