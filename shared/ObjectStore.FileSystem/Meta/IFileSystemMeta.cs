@@ -55,6 +55,9 @@ public interface IFileSystemMeta : IAsyncDisposable
     /// <summary>Counts an open handle of this session on the inode and answers its current attributes (close-to-open).</summary>
     Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct);
 
+    /// <summary>Counts an open handle on a file this session has just created: the create answered its attributes, so nothing is read.</summary>
+    void OpenCreated(ulong inode);
+
     /// <summary>Drops an open handle; the last release of a file unlinked meanwhile deletes it.</summary>
     Task ReleaseAsync(ulong inode, CancellationToken ct);
 

@@ -79,6 +79,10 @@ internal sealed class SliceListMeta : IFileSystemMeta
 
     public Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct) => GetAttributesAsync(inode, ct);
 
+    public void OpenCreated(ulong inode)
+    {
+    }
+
     public Task<IReadOnlyList<ChunkSlice>> ReadChunkAsync(ulong inode, uint chunkIndex, CancellationToken ct)
     {
         lock (_sync)
