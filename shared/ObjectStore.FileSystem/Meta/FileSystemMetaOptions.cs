@@ -46,6 +46,14 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public int MaxCommitsPerGroup { get; set; } = 64;
 
+    /// <summary>
+    /// How long a directory this client has just read (a lookup in it, a create) may be used by a create without reading
+    /// it again: the create then compares that the name is free and the directory still exists, in its one transaction.
+    /// Bounds how late a chmod/chown of the directory by another client is seen by set-group-id inheritance; like the
+    /// kernel's attribute cache. Zero: always read. Default 1 s.
+    /// </summary>
+    public TimeSpan DirectoryCacheTime { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -37,11 +37,24 @@ public sealed partial class KvMeta
         var inode = await NewInodeAsync(ct);
         // Only a subdirectory always rewrites the parent (its link count); files need no local serialisation.
         using var held = type == InodeType.Directory ? await _locks.AcquireAsync(parent, ct) : default(InodeLocks.Held?);
+        var attempts = 0;
         return await RunAsync(async (txn, token) =>
         {
-            var (directory, existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
-            if (existing is not null) throw MetaErrors.Exists(parent, name);
             var now = NowNs();
+            InodeAttributes directory;
+            if (++attempts == 1 && type != InodeType.Directory && RecentDirectory(parent) is { } known && !DirectoryTimesStale(known.Attributes, now))
+            {
+                // Read a moment ago (the kernel's lookup of this name): no read now; the commit requires the name free and
+                // the directory the same. Should either fail, the next attempt reads (and answers EEXIST or ENOENT).
+                directory = known.Attributes;
+                txn.RequireIncarnation(_keys.DirectoryEntry(parent, name), 0);
+                txn.RequireIncarnation(_keys.Attributes(parent), known.CreateRevision);
+            }
+            else
+            {
+                (directory, var existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
+                if (existing is not null) throw MetaErrors.Exists(parent, name);
+            }
             var permissions = mode & 0xFFF;
             if ((directory.Mode & SetGid) != 0)
             {
@@ -52,12 +65,16 @@ public sealed partial class KvMeta
             var attributes = new InodeAttributes(type, permissions, uid, gid, type == InodeType.Directory ? 2u : 1u,
                 (ulong)(targetBytes?.Length ?? 0), rdev, now, now, now, parent);
             if (type == InodeType.Directory || DirectoryTimesStale(directory, now))
-                txn.PutAttributes(parent, directory with
+            {
+                var touched = directory with
                 {
                     LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
                     MtimeNs = now,
                     CtimeNs = now,
-                });
+                };
+                txn.PutAttributes(parent, touched);
+                RememberDirectory(txn, parent, touched);
+            }
             else
                 // The directory is not written: the create needs it only to exist (its type never changes), so creates
                 // into one directory do not fail each other's compares when one of them (or a chmod) rewrites its record.

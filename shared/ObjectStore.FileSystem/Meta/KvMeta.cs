@@ -97,6 +97,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                             continue;
                         }
                     }
+                    if (transaction.HasWrites) ForgetWrittenDirectories(transaction.Writes);
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);
                     Interlocked.Add(ref _inodesDelta, transaction.InodesDelta);
                     transaction.RunAfterCommit();

@@ -33,6 +33,8 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 
     public bool HasWrites => _writes.Count > 0;
 
+    public IReadOnlyList<KvWrite> Writes => _writes;
+
     public bool HasPuts => _writes.Any(w => !w.IsDelete);
 
     public async Task<byte[]?> GetAsync(byte[] key, CancellationToken ct)
