@@ -47,10 +47,11 @@ public sealed class FileSystemMetaOptions
     public int MaxCommitsPerGroup { get; set; } = 64;
 
     /// <summary>
-    /// How long a directory this client has just read (a lookup in it, a create) may be used by a create without reading
-    /// it again: the create then compares that the name is free and the directory still exists, in its one transaction.
-    /// Bounds how late a chmod/chown of the directory by another client is seen by set-group-id inheritance; like the
-    /// kernel's attribute cache. Zero: always read. Default 1 s.
+    /// How long a directory this client has just read or written (a lookup in it, a create) may be used without reading
+    /// it again: by a create, which then compares that the name is free and the directory is the same (or, to update its
+    /// times, unchanged) in its one transaction, and for the directory's getattr. Bounds how late a chmod/chown of the
+    /// directory by another client is seen there, like the kernel's attribute cache: keep it at most the mount's
+    /// attribute timeout. Zero: always read. Default 1 s.
     /// </summary>
     public TimeSpan DirectoryCacheTime { get; set; } = TimeSpan.FromSeconds(1);
 

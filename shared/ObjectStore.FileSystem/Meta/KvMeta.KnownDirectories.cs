@@ -18,13 +18,26 @@ public sealed partial class KvMeta
     private void RememberDirectory(MetaTransaction txn, ulong inode, InodeAttributes attributes, bool afterCommit = true)
     {
         if (attributes.Type != InodeType.Directory || _options.DirectoryCacheTime <= TimeSpan.Zero) return;
-        var createRevision = txn.CreateRevisionOf(_keys.Attributes(inode));
+        var key = _keys.Attributes(inode);
+        var createRevision = txn.CreateRevisionOf(key);
         if (createRevision == 0) return;
         if (_knownDirectories.Count >= MaxKnownDirectories) _knownDirectories.Clear();
-        var known = new KnownDirectory(attributes, createRevision, _time.GetTimestamp());
-        if (afterCommit) txn.AfterCommit(() => _knownDirectories[inode] = known);
-        else _knownDirectories[inode] = known;
+        var written = txn.Writes.Any(w => w.Key.AsSpan().SequenceEqual(key));
+        if (!afterCommit)
+        {
+            _knownDirectories[inode] = new KnownDirectory(attributes, createRevision, txn.ModRevisionOf(key), _time.GetTimestamp());
+            return;
+        }
+        // Written by this transaction: its record now has the commit's revision.
+        txn.AfterCommit(() => _knownDirectories[inode] = new KnownDirectory(attributes, createRevision,
+            written ? txn.CommittedRevision : txn.ModRevisionOf(key), _time.GetTimestamp()));
     }
+
+    /// <summary>
+    /// A directory's attributes as this client read or wrote them less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/>
+    /// ago, if it did: the kernel asks for them again after every create in the directory, and this client knows them.
+    /// </summary>
+    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => RecentDirectory(inode)?.Attributes;
 
     /// <summary>A directory read less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/> ago, if any.</summary>
     private KnownDirectory? RecentDirectory(ulong inode) =>
@@ -40,6 +53,6 @@ public sealed partial class KvMeta
         }
     }
 
-    /// <summary>A directory's attributes and the create revision of its record (which stays while the directory exists).</summary>
-    private sealed record KnownDirectory(InodeAttributes Attributes, long CreateRevision, long ReadAt);
+    /// <summary>A directory's attributes, the create revision of its record (which stays while the directory exists) and the revision that last changed it (0: unknown).</summary>
+    private sealed record KnownDirectory(InodeAttributes Attributes, long CreateRevision, long ModRevision, long ReadAt);
 }

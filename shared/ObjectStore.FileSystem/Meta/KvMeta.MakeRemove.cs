@@ -42,13 +42,16 @@ public sealed partial class KvMeta
         {
             var now = NowNs();
             InodeAttributes directory;
-            if (++attempts == 1 && type != InodeType.Directory && RecentDirectory(parent) is { } known && !DirectoryTimesStale(known.Attributes, now))
+            if (++attempts == 1 && type != InodeType.Directory && RecentDirectory(parent) is { } known
+                && (known.ModRevision != 0 || !DirectoryTimesStale(known.Attributes, now)))
             {
                 // Read a moment ago (the kernel's lookup of this name): no read now; the commit requires the name free and
-                // the directory the same. Should either fail, the next attempt reads (and answers EEXIST or ENOENT).
+                // the directory the same incarnation — or, to write its times, the same revision. Should that fail, the
+                // next attempt reads (and answers EEXIST or ENOENT).
                 directory = known.Attributes;
                 txn.RequireIncarnation(_keys.DirectoryEntry(parent, name), 0);
                 txn.RequireIncarnation(_keys.Attributes(parent), known.CreateRevision);
+                if (DirectoryTimesStale(directory, now)) txn.RequireUnchanged(_keys.Attributes(parent), known.ModRevision);
             }
             else
             {

@@ -89,6 +89,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                     {
                         var request = transaction.Build(_kv.MaxOperationsPerTransaction);
                         var outcome = await _committer.CommitAsync(request, token);
+                        transaction.CommittedRevision = outcome.Succeeded ? outcome.Revision : outcome.Witness?.ModRevision ?? 0;
                         if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
                         {
                             if (attempt >= _options.MaxTransactionAttempts) throw MetaErrors.TooManyConflicts(attempt);

@@ -100,6 +100,20 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
         _existenceOnly.Add(key);
     }
 
+    /// <summary>Revision at which this attempt committed (set before the after-commit actions run; 0 for one that wrote nothing).</summary>
+    public long CommittedRevision { get; set; }
+
+    /// <summary>Mod revision of a key this attempt read (0: absent or not read; negative: no single revision known).</summary>
+    public long ModRevisionOf(byte[] key) => _readRevisions.TryGetValue(key, out var revision) && revision > 0 ? revision : 0;
+
+    /// <summary>Compares a key that was not read with the mod revision it is known to have (this client wrote it then); for a body that writes it.</summary>
+    public void RequireUnchanged(byte[] key, long modRevision)
+    {
+        // -2: required as an incarnation only (RequireIncarnation); a revision read or required differently: the commit must fail.
+        _readRevisions[key] = _readRevisions.TryGetValue(key, out var known) && known != -2 && known != modRevision ? -1 : modRevision;
+        _existenceOnly.Remove(key);
+    }
+
     /// <summary>Create revision of a key this attempt read (0: absent or not read).</summary>
     public long CreateRevisionOf(byte[] key) => _createRevisions.GetValueOrDefault(key);
 

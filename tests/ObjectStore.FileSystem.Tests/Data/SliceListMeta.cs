@@ -83,6 +83,8 @@ internal sealed class SliceListMeta : IFileSystemMeta
     {
     }
 
+    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => null;
+
     public Task<IReadOnlyList<ChunkSlice>> ReadChunkAsync(ulong inode, uint chunkIndex, CancellationToken ct)
     {
         lock (_sync)
