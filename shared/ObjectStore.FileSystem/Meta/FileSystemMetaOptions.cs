@@ -42,7 +42,8 @@ public sealed class FileSystemMetaOptions
 
     /// <summary>
     /// Concurrent namespace changes committed together in one store transaction at most (while one group is in flight
-    /// the next gathers; each group also stays under the store's 128 operations). 1: every change alone. Default 64.
+    /// the next gathers; each group also stays under the store's 128 operations). Concurrent point reads are grouped the
+    /// same way. 1: every change and every read alone. Default 64.
     /// </summary>
     public int MaxCommitsPerGroup { get; set; } = 64;
 

@@ -22,6 +22,7 @@ public sealed partial class KvMeta : IFileSystemMeta
     private readonly IdPool _sliceIds;
     private readonly InodeLocks _locks = new();
     private readonly GroupCommitter _committer;
+    private readonly GroupReader _reader;
 
     public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
     {
@@ -36,10 +37,14 @@ public sealed partial class KvMeta : IFileSystemMeta
         _inodeIds = new IdPool(CounterNames.NextInode, options.InodeBatchSize);
         _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
         _committer = new GroupCommitter(kv, options.MaxCommitsPerGroup, options.OperationTimeout, logger);
+        _reader = new GroupReader(kv, options.MaxCommitsPerGroup > 1, options.OperationTimeout);
     }
 
     /// <summary>How this client's commits were grouped so far (for tests and diagnostics).</summary>
     internal GroupCommitter Committer => _committer;
+
+    /// <summary>How this client's point reads were grouped so far.</summary>
+    internal GroupReader Reader => _reader;
 
     /// <summary>
     /// Whether an entry change must write the directory's record: always when its link count changes, else only
@@ -83,7 +88,7 @@ public sealed partial class KvMeta : IFileSystemMeta
             {
                 try
                 {
-                    var transaction = new MetaTransaction(_kv, _keys);
+                    var transaction = new MetaTransaction(_kv, _keys, _reader);
                     var result = await body(transaction, token);
                     if (transaction.HasWrites)
                     {

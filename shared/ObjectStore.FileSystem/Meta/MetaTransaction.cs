@@ -9,7 +9,7 @@ namespace ObjectStore.FileSystem.Meta;
 /// writer. Reads see this transaction's own buffered writes. Range reads are not compared; a body that decides
 /// from one (a directory is empty) states what must still hold with <see cref="RequireRangeEmpty"/>.
 /// </summary>
-internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
+internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys, GroupReader? reader = null)
 {
     private readonly Dictionary<byte[], long> _readRevisions = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], long> _createRevisions = new(ByteKeyComparer.Instance);
@@ -41,7 +41,7 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
     {
         if (_writeIndex.TryGetValue(key, out var w)) return _writes[w].Value;
         if (_readValues.TryGetValue(key, out var seen)) return seen;
-        var entry = await kv.GetAsync(key, ct);
+        var entry = reader is null ? await kv.GetAsync(key, ct) : (await reader.GetManyAsync([key], ct))[0];
         Remember(key, entry);
         return entry?.Value;
     }
@@ -58,7 +58,8 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
             else missing.Add(i);
         }
         if (missing.Count == 0) return result;
-        var entries = await kv.GetManyAsync(missing.Select(i => keyList[i]).ToArray(), ct);
+        var missingKeys = missing.Select(i => keyList[i]).ToArray();
+        var entries = reader is null ? await kv.GetManyAsync(missingKeys, ct) : await reader.GetManyAsync(missingKeys, ct);
         for (var j = 0; j < missing.Count; j++)
         {
             Remember(keyList[missing[j]], entries[j]);

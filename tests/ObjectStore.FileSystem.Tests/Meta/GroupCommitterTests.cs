@@ -7,7 +7,7 @@ using static ObjectStore.FileSystem.Tests.Meta.MetaTestSupport;
 namespace ObjectStore.FileSystem.Tests.Meta;
 
 /// <summary>
-/// Grouping of concurrent commits (<see cref="GroupCommitter"/>), on the in-memory engine and on the real cluster. A
+/// Grouping of concurrent commits (<see cref="GroupCommitter"/>) and reads (<see cref="GroupReader"/>), on the in-memory engine and on the real cluster. A
 /// <see cref="HeldKv"/> holds the first commit in flight so that the next ones gather into one group: explicit phase
 /// barriers, no sleeps.
 /// </summary>
@@ -175,8 +175,32 @@ public abstract class GroupCommitterTests
         }
     }
 
+    [Fact]
+    public async Task Reads_queued_while_one_is_in_flight_share_a_round_trip_and_each_gets_its_own_keys()
+    {
+        foreach (var i in Enumerable.Range(0, 5)) Assert.True((await Kv.CommitAsync(CreateIfAbsent($"r{i}"), None)).Succeeded);
+        var held = new HeldKv(Kv, holdReads: true);
+        var reader = new GroupReader(held, enabled: true, TimeSpan.FromSeconds(30));
+        var first = reader.GetManyAsync([K("r0")], None);
+        await held.InFlight.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var queued = Enumerable.Range(1, 4).Select(i => reader.GetManyAsync([K($"r{i}"), K($"absent{i}"), K("r0")], None)).ToList();
+        held.Release();
+
+        Assert.NotNull((await first)[0]);
+        foreach (var (read, i) in (await Task.WhenAll(queued)).Select((r, i) => (r, i + 1)))
+        {
+            Assert.Equal(3, read.Count);
+            Assert.Equal(K($"r{i}"), read[0]!.Key);
+            Assert.Null(read[1]);
+            Assert.Equal(K("r0"), read[2]!.Key);
+        }
+        Assert.Equal([1, 12], held.Reads);
+        Assert.Equal((1L, 4L), (reader.Groups, reader.GroupedReads));
+        await reader.DisposeAsync();
+    }
+
     /// <summary>Passes every call through; holds the first commit until <see cref="Release"/> and records each commit sent.</summary>
-    private sealed class HeldKv(ITransactionalKv inner) : ITransactionalKv
+    private sealed class HeldKv(ITransactionalKv inner, bool holdReads = false) : ITransactionalKv
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _commits;
@@ -202,7 +226,19 @@ public abstract class GroupCommitterTests
 
         public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct) => inner.GetAsync(key, ct);
 
-        public Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct) => inner.GetManyAsync(keys, ct);
+        public List<int> Reads { get; } = [];
+
+        public async Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
+        {
+            if (!holdReads) return await inner.GetManyAsync(keys, ct);
+            lock (Reads) Reads.Add(keys.Count);
+            if (Interlocked.Increment(ref _commits) == 1)
+            {
+                InFlight.TrySetResult();
+                await _gate.Task.WaitAsync(ct);
+            }
+            return await inner.GetManyAsync(keys, ct);
+        }
 
         public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => inner.RangeAsync(from, to, limit, ct);
 
