@@ -16,9 +16,13 @@ public sealed partial class VolumeFileSystem
     public async ValueTask<FuseCreateResult> CreateAsync(FuseContext context, ulong parent, string name, uint mode, int flags, CancellationToken cancellationToken)
     {
         Entry entry;
+        InodeAttributes attributes;
         try
         {
             entry = await meta.MakeNodeAsync(parent, name, InodeType.File, mode & 0xFFF, context.Uid, context.Gid, 0, cancellationToken).ConfigureAwait(false);
+            // The create answered the new file's attributes: counting the open needs no second read.
+            meta.OpenCreated(entry.Inode);
+            attributes = entry.Attributes;
         }
         catch (FileSystemException e) when (e.Errno == Errno.EEXIST && (flags & FileModes.Exclusive) == 0)
         {
@@ -28,9 +32,10 @@ public sealed partial class VolumeFileSystem
             {
                 throw new FuseException(FuseErrno.EISDIR, name);
             }
+
+            attributes = await meta.OpenAsync(entry.Inode, cancellationToken).ConfigureAwait(false);
         }
 
-        var attributes = await meta.OpenAsync(entry.Inode, cancellationToken).ConfigureAwait(false);
         var opened = await OpenOpenedAsync(entry.Inode, attributes, flags, cancellationToken).ConfigureAwait(false);
         var file = File(opened.Handle);
         return new FuseCreateResult(ToFuse(entry.Inode, attributes) with { Size = (ulong)file.Data.Length }, opened);

@@ -7,6 +7,10 @@ public sealed partial class VolumeFileSystem
     public async ValueTask<FuseAttributes> LookupAsync(FuseContext context, ulong parent, string name, CancellationToken cancellationToken) =>
         ToFuse(await meta.LookupAsync(parent, name, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// A directory this mount has just read or changed is answered from what it knows (the kernel asks after every create in
+    /// it, for its permission check): as fresh as the kernel's own attribute cache would be.
+    /// </summary>
     public async ValueTask<FuseAttributes> GetAttributesAsync(FuseContext context, ulong inode, ulong? handle, CancellationToken cancellationToken) =>
-        ToFuse(inode, await meta.GetAttributesAsync(inode, cancellationToken).ConfigureAwait(false));
+        ToFuse(inode, meta.RecentDirectoryAttributes(inode) ?? await meta.GetAttributesAsync(inode, cancellationToken).ConfigureAwait(false));
 }

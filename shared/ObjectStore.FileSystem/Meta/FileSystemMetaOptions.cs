@@ -40,6 +40,22 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public TimeSpan DirectoryTimesResolution { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Concurrent namespace changes committed together in one store transaction at most (while one group is in flight
+    /// the next gathers; each group also stays under the store's 128 operations). Concurrent point reads are grouped the
+    /// same way. 1: every change and every read alone. Default 64.
+    /// </summary>
+    public int MaxCommitsPerGroup { get; set; } = 64;
+
+    /// <summary>
+    /// How long a directory this client has just read or written (a lookup in it, a create) may be used without reading
+    /// it again: by a create, which then compares that the name is free and the directory is the same (or, to update its
+    /// times, unchanged) in its one transaction, and for the directory's getattr. Bounds how late a chmod/chown of the
+    /// directory by another client is seen there, like the kernel's attribute cache: keep it at most the mount's
+    /// attribute timeout. Zero: always read. Default 1 s.
+    /// </summary>
+    public TimeSpan DirectoryCacheTime { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

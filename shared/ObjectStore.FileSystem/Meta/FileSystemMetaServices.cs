@@ -24,6 +24,7 @@ public static class FileSystemMetaServices
             .Validate(o => o.EtcdEndpoints.Length > 0, "FileSystem: EtcdEndpoints must be set")
             .Validate(o => o.Volume.Length > 0 && !o.Volume.Contains('/'), "FileSystem: Volume must be a non-empty name without '/'")
             .Validate(o => o.InodeBatchSize > 0 && o.SliceBatchSize > 0, "FileSystem: InodeBatchSize and SliceBatchSize must be positive")
+            .Validate(o => o.MaxCommitsPerGroup > 0, "FileSystem: MaxCommitsPerGroup must be at least 1")
             .Validate(o => o.OperationTimeout > TimeSpan.Zero && o.SessionTtl >= TimeSpan.FromSeconds(2), "FileSystem: OperationTimeout must be positive, SessionTtl at least 2 s")
             .ValidateOnStart();
         services.TryAddTimeProvider();

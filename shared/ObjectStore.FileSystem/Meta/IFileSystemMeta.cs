@@ -55,6 +55,15 @@ public interface IFileSystemMeta : IAsyncDisposable
     /// <summary>Counts an open handle of this session on the inode and answers its current attributes (close-to-open).</summary>
     Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct);
 
+    /// <summary>
+    /// A directory's attributes as this session read or wrote them a moment ago (<see cref="FileSystemMetaOptions.DirectoryCacheTime"/>),
+    /// else null; no round trip. The kernel asks for a directory's attributes again after every create in it.
+    /// </summary>
+    InodeAttributes? RecentDirectoryAttributes(ulong inode);
+
+    /// <summary>Counts an open handle on a file this session has just created: the create answered its attributes, so nothing is read.</summary>
+    void OpenCreated(ulong inode);
+
     /// <summary>Drops an open handle; the last release of a file unlinked meanwhile deletes it.</summary>
     Task ReleaseAsync(ulong inode, CancellationToken ct);
 

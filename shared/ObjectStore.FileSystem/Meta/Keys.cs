@@ -81,6 +81,12 @@ internal sealed class Keys(string volume)
     /// <summary>Whether a key of an inode's range is one of its chunks.</summary>
     public bool IsChunk(byte[] key) => key.Length == _prefix.Length + 14 && key[_prefix.Length + 9] == (byte)'C';
 
+    /// <summary>The inode of an attributes key (A{ino}I); null for any other key.</summary>
+    public ulong? AttributesInode(byte[] key) =>
+        key.Length == _prefix.Length + 10 && key[_prefix.Length] == (byte)'A' && key[_prefix.Length + 9] == (byte)'I' && key.AsSpan(0, _prefix.Length).SequenceEqual(_prefix)
+            ? BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(_prefix.Length + 1))
+            : null;
+
     /// <summary>Name part of a directory-entry key.</summary>
     public string EntryName(byte[] key) => Encoding.UTF8.GetString(key.AsSpan(_prefix.Length + 10));
 

@@ -10,8 +10,8 @@ public sealed partial class KvMeta
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} started on volume {Volume}")]
     private partial void LogSessionStarted(long session, string volume);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} closed")]
-    private partial void LogSessionClosed(long session);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} closed; {GroupedCommits} commits went to etcd in {Groups} shared transactions, {FellBack} of which fell back to single commits; {GroupedReads} reads in {ReadGroups} shared round trips")]
+    private partial void LogSessionClosed(long session, long groupedCommits, long groups, long fellBack, long groupedReads, long readGroups);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {Session} expired while this mount was alive (the store was unreachable longer than the session TTL); registering again")]
     private partial void LogSessionExpired(long session);

@@ -16,8 +16,14 @@ public sealed partial class KvMeta
             var values = await txn.GetManyAsync([_keys.DirectoryEntry(parent, name), _keys.Attributes(parent)], token);
             var (entryValue, parentValue) = (values[0], values[1]);
             if (parentValue is null) throw MetaErrors.NoInode(parent);
-            if (AttributeCodec.Decode(parentValue).Type != InodeType.Directory) throw MetaErrors.NotDirectory(parent);
-            if (entryValue is null) throw MetaErrors.NoEntry(parent, name);
+            var directory = AttributeCodec.Decode(parentValue);
+            if (directory.Type != InodeType.Directory) throw MetaErrors.NotDirectory(parent);
+            if (entryValue is null)
+            {
+                // The kernel looks a name up before it creates it: the create that follows needs no read of the directory.
+                RememberDirectory(txn, parent, directory, afterCommit: false);
+                throw MetaErrors.NoEntry(parent, name);
+            }
             var (_, inode) = DirectoryEntryCodec.Decode(entryValue);
             var attributes = await txn.GetAttributesAsync(inode, token) ?? throw MetaErrors.NoEntry(parent, name);
             return new Entry(inode, attributes);

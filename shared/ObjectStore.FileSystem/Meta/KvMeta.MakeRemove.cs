@@ -24,7 +24,11 @@ public sealed partial class KvMeta
 
     /// <summary>
     /// A create is one transaction (the inode id comes from this client's batch): the entry must not exist, the
-    /// parent must be a directory and is updated (mtime, ctime, and nlink for a subdirectory). In a set-group-id
+    /// parent must be a directory and is updated (mtime, ctime, and nlink for a subdirectory; times only when older than
+    /// <see cref="FileSystemMetaOptions.DirectoryTimesResolution"/>). A create that leaves the parent's record alone
+    /// compares only that the parent still exists, so concurrent creates in one directory commit independently (and
+    /// group: <see cref="GroupCommitter"/>). The set-group-id inheritance is then decided from the parent as read: a
+    /// chmod of the parent racing the create is ordered after it. In a set-group-id
     /// directory the new inode takes the directory's group, and a new directory keeps the bit (as Linux does).
     /// </summary>
     private async Task<Entry> CreateAsync(ulong parent, string name, InodeType type, uint mode, uint uid, uint gid, uint rdev, string? target, CancellationToken ct)
@@ -33,11 +37,27 @@ public sealed partial class KvMeta
         var inode = await NewInodeAsync(ct);
         // Only a subdirectory always rewrites the parent (its link count); files need no local serialisation.
         using var held = type == InodeType.Directory ? await _locks.AcquireAsync(parent, ct) : default(InodeLocks.Held?);
+        var attempts = 0;
         return await RunAsync(async (txn, token) =>
         {
-            var (directory, existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
-            if (existing is not null) throw MetaErrors.Exists(parent, name);
             var now = NowNs();
+            InodeAttributes directory;
+            if (++attempts == 1 && type != InodeType.Directory && RecentDirectory(parent) is { } known
+                && (known.ModRevision != 0 || !DirectoryTimesStale(known.Attributes, now)))
+            {
+                // Read a moment ago (the kernel's lookup of this name): no read now; the commit requires the name free and
+                // the directory the same incarnation — or, to write its times, the same revision. Should that fail, the
+                // next attempt reads (and answers EEXIST or ENOENT).
+                directory = known.Attributes;
+                txn.RequireIncarnation(_keys.DirectoryEntry(parent, name), 0);
+                txn.RequireIncarnation(_keys.Attributes(parent), known.CreateRevision);
+                if (DirectoryTimesStale(directory, now)) txn.RequireUnchanged(_keys.Attributes(parent), known.ModRevision);
+            }
+            else
+            {
+                (directory, var existing) = await LoadDirectoryEntryAsync(txn, parent, name, token);
+                if (existing is not null) throw MetaErrors.Exists(parent, name);
+            }
             var permissions = mode & 0xFFF;
             if ((directory.Mode & SetGid) != 0)
             {
@@ -48,12 +68,20 @@ public sealed partial class KvMeta
             var attributes = new InodeAttributes(type, permissions, uid, gid, type == InodeType.Directory ? 2u : 1u,
                 (ulong)(targetBytes?.Length ?? 0), rdev, now, now, now, parent);
             if (type == InodeType.Directory || DirectoryTimesStale(directory, now))
-                txn.PutAttributes(parent, directory with
+            {
+                var touched = directory with
                 {
                     LinkCount = directory.LinkCount + (type == InodeType.Directory ? 1u : 0u),
                     MtimeNs = now,
                     CtimeNs = now,
-                });
+                };
+                txn.PutAttributes(parent, touched);
+                RememberDirectory(txn, parent, touched);
+            }
+            else
+                // The directory is not written: the create needs it only to exist (its type never changes), so creates
+                // into one directory do not fail each other's compares when one of them (or a chmod) rewrites its record.
+                txn.DependOnlyOnExistence(_keys.Attributes(parent));
             txn.PutAttributes(inode, attributes);
             txn.Put(_keys.DirectoryEntry(parent, name), DirectoryEntryCodec.Encode(type, inode));
             if (targetBytes is not null) txn.Put(_keys.Symlink(inode), targetBytes);

@@ -9,6 +9,8 @@ public sealed partial class KvMeta
         return attributes;
     }
 
+    public void OpenCreated(ulong inode) => _opens.AddOrUpdate(inode, 1, (_, count) => count + 1);
+
     public async Task ReleaseAsync(ulong inode, CancellationToken ct)
     {
         var last = false;

@@ -31,11 +31,16 @@ public sealed partial class KvMeta
         await FlushStatisticsAsync(ct);
         var session = Interlocked.Exchange(ref _session, 0);
         if (session != 0) await RunAsync(async (_, token) => { await _kv.RevokeLeaseAsync(session, token); return true; }, ct);
-        LogSessionClosed(session);
+        LogSessionClosed(session, _committer.GroupedCommits, _committer.Groups, _committer.FellBack, _reader.GroupedReads, _reader.Groups);
     }
 
     /// <summary>Stops the background work without touching the store (as a killed mount would): the lease expires and the next session cleans up.</summary>
-    public async ValueTask DisposeAsync() => await StopBackgroundAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopBackgroundAsync();
+        await _committer.DisposeAsync();
+        await _reader.DisposeAsync();
+    }
 
     private async Task StopBackgroundAsync()
     {

@@ -21,6 +21,8 @@ public sealed partial class KvMeta : IFileSystemMeta
     private readonly IdPool _inodeIds;
     private readonly IdPool _sliceIds;
     private readonly InodeLocks _locks = new();
+    private readonly GroupCommitter _committer;
+    private readonly GroupReader _reader;
 
     public KvMeta(ITransactionalKv kv, FileSystemMetaOptions options, TimeProvider time, ILogger<KvMeta> logger)
     {
@@ -34,7 +36,15 @@ public sealed partial class KvMeta : IFileSystemMeta
         _keys = new Keys(options.Volume);
         _inodeIds = new IdPool(CounterNames.NextInode, options.InodeBatchSize);
         _sliceIds = new IdPool(CounterNames.NextSlice, options.SliceBatchSize);
+        _committer = new GroupCommitter(kv, options.MaxCommitsPerGroup, options.OperationTimeout, logger);
+        _reader = new GroupReader(kv, options.MaxCommitsPerGroup > 1, options.OperationTimeout);
     }
+
+    /// <summary>How this client's commits were grouped so far (for tests and diagnostics).</summary>
+    internal GroupCommitter Committer => _committer;
+
+    /// <summary>How this client's point reads were grouped so far.</summary>
+    internal GroupReader Reader => _reader;
 
     /// <summary>
     /// Whether an entry change must write the directory's record: always when its link count changes, else only
@@ -61,7 +71,7 @@ public sealed partial class KvMeta : IFileSystemMeta
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> as one transaction: retried from scratch when another writer changed what it read,
+    /// Runs <paramref name="body"/> as one transaction (committed with concurrent ones in a group, see <see cref="GroupCommitter"/>): retried from scratch when another writer changed what it read,
     /// or while the store is unreachable, all within <see cref="FileSystemMetaOptions.OperationTimeout"/>; past the
     /// bound the answer is EIO. A body that only reads commits nothing. A commit answered as failed whose witness
     /// shows it landed (the client retried an RPC that had been applied) counts as done, so nothing is applied twice.
@@ -78,12 +88,13 @@ public sealed partial class KvMeta : IFileSystemMeta
             {
                 try
                 {
-                    var transaction = new MetaTransaction(_kv, _keys);
+                    var transaction = new MetaTransaction(_kv, _keys, _reader);
                     var result = await body(transaction, token);
                     if (transaction.HasWrites)
                     {
                         var request = transaction.Build(_kv.MaxOperationsPerTransaction);
-                        var outcome = await _kv.CommitAsync(request, token);
+                        var outcome = await _committer.CommitAsync(request, token);
+                        transaction.CommittedRevision = outcome.Succeeded ? outcome.Revision : outcome.Witness?.ModRevision ?? 0;
                         if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
                         {
                             if (attempt >= _options.MaxTransactionAttempts) throw MetaErrors.TooManyConflicts(attempt);
@@ -92,6 +103,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                             continue;
                         }
                     }
+                    if (transaction.HasWrites) ForgetWrittenDirectories(transaction.Writes);
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);
                     Interlocked.Add(ref _inodesDelta, transaction.InodesDelta);
                     transaction.RunAfterCommit();

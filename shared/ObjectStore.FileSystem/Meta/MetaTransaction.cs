@@ -9,9 +9,11 @@ namespace ObjectStore.FileSystem.Meta;
 /// writer. Reads see this transaction's own buffered writes. Range reads are not compared; a body that decides
 /// from one (a directory is empty) states what must still hold with <see cref="RequireRangeEmpty"/>.
 /// </summary>
-internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
+internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys, GroupReader? reader = null)
 {
     private readonly Dictionary<byte[], long> _readRevisions = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], long> _createRevisions = new(ByteKeyComparer.Instance);
+    private readonly HashSet<byte[]> _existenceOnly = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], byte[]?> _readValues = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], int> _writeIndex = new(ByteKeyComparer.Instance);
     private readonly List<KvWrite> _writes = [];
@@ -31,13 +33,15 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
 
     public bool HasWrites => _writes.Count > 0;
 
+    public IReadOnlyList<KvWrite> Writes => _writes;
+
     public bool HasPuts => _writes.Any(w => !w.IsDelete);
 
     public async Task<byte[]?> GetAsync(byte[] key, CancellationToken ct)
     {
         if (_writeIndex.TryGetValue(key, out var w)) return _writes[w].Value;
         if (_readValues.TryGetValue(key, out var seen)) return seen;
-        var entry = await kv.GetAsync(key, ct);
+        var entry = reader is null ? await kv.GetAsync(key, ct) : (await reader.GetManyAsync([key], ct))[0];
         Remember(key, entry);
         return entry?.Value;
     }
@@ -54,7 +58,8 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
             else missing.Add(i);
         }
         if (missing.Count == 0) return result;
-        var entries = await kv.GetManyAsync(missing.Select(i => keyList[i]).ToArray(), ct);
+        var missingKeys = missing.Select(i => keyList[i]).ToArray();
+        var entries = reader is null ? await kv.GetManyAsync(missingKeys, ct) : await reader.GetManyAsync(missingKeys, ct);
         for (var j = 0; j < missing.Count; j++)
         {
             Remember(keyList[missing[j]], entries[j]);
@@ -74,9 +79,44 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
     {
         var revision = entry?.ModRevision ?? 0;
         _readValues[key] = entry?.Value;
+        _createRevisions[key] = entry?.CreateRevision ?? 0;
         if (!_readRevisions.TryAdd(key, revision) && _readRevisions[key] != revision)
             _readRevisions[key] = -1; // seen at two revisions within one attempt: the commit must fail and retry
     }
+
+    /// <summary>
+    /// Relaxes the commit's compare on <paramref name="key"/> (read before) from "unchanged" to "still the same
+    /// incarnation" (its create revision): for a body that only needs the key to exist and reads only fields that never
+    /// change in its lifetime, so that writers of its other fields do not fail this commit. A body that also writes the
+    /// key keeps the strict compare.
+    /// </summary>
+    public void DependOnlyOnExistence(byte[] key) => _existenceOnly.Add(key);
+
+    /// <summary>Compares a key that was not read: the commit requires it absent (a name not taken) or, with a create revision, that incarnation present.</summary>
+    public void RequireIncarnation(byte[] key, long createRevision)
+    {
+        // Its mod revision is unknown: should the body also write the key, the strict compare (-2) fails and the body runs again reading it.
+        _readRevisions.TryAdd(key, createRevision == 0 ? 0 : -2);
+        _createRevisions[key] = createRevision;
+        _existenceOnly.Add(key);
+    }
+
+    /// <summary>Revision at which this attempt committed (set before the after-commit actions run; 0 for one that wrote nothing).</summary>
+    public long CommittedRevision { get; set; }
+
+    /// <summary>Mod revision of a key this attempt read (0: absent or not read; negative: no single revision known).</summary>
+    public long ModRevisionOf(byte[] key) => _readRevisions.TryGetValue(key, out var revision) && revision > 0 ? revision : 0;
+
+    /// <summary>Compares a key that was not read with the mod revision it is known to have (this client wrote it then); for a body that writes it.</summary>
+    public void RequireUnchanged(byte[] key, long modRevision)
+    {
+        // -2: required as an incarnation only (RequireIncarnation); a revision read or required differently: the commit must fail.
+        _readRevisions[key] = _readRevisions.TryGetValue(key, out var known) && known != -2 && known != modRevision ? -1 : modRevision;
+        _existenceOnly.Remove(key);
+    }
+
+    /// <summary>Create revision of a key this attempt read (0: absent or not read).</summary>
+    public long CreateRevisionOf(byte[] key) => _createRevisions.GetValueOrDefault(key);
 
     public void Put(byte[] key, byte[] value, long lease = 0) => Write(new KvWrite(key, value, lease));
 
@@ -107,7 +147,14 @@ internal sealed class MetaTransaction(ITransactionalKv kv, Keys keys)
         if (_readRevisions.Count + _rangeCompares.Count > maxOperations) throw MetaErrors.TooLarge($"{_readRevisions.Count} keys read, at most {maxOperations}");
         if (_writes.Count > maxOperations) throw MetaErrors.TooLarge($"{_writes.Count} keys written, at most {maxOperations}");
         var transaction = new KvTransaction { Witness = Witness ?? _writes.FirstOrDefault(w => !w.IsDelete).Key };
-        foreach (var (key, revision) in _readRevisions) transaction.Compares.Add(new KvCompare(key, KvCompareTarget.ModRevision, revision));
+        foreach (var (key, revision) in _readRevisions)
+        {
+            // A key seen at two revisions (-1) keeps a compare that fails; one read only for its existence compares its create revision.
+            var byIncarnation = revision != -1 && _existenceOnly.Contains(key) && !_writeIndex.ContainsKey(key);
+            transaction.Compares.Add(byIncarnation
+                ? new KvCompare(key, KvCompareTarget.CreateRevision, _createRevisions[key])
+                : new KvCompare(key, KvCompareTarget.ModRevision, revision));
+        }
         transaction.Compares.AddRange(_rangeCompares);
         transaction.Writes.AddRange(_writes);
         return transaction;

@@ -79,6 +79,12 @@ internal sealed class SliceListMeta : IFileSystemMeta
 
     public Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct) => GetAttributesAsync(inode, ct);
 
+    public void OpenCreated(ulong inode)
+    {
+    }
+
+    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => null;
+
     public Task<IReadOnlyList<ChunkSlice>> ReadChunkAsync(ulong inode, uint chunkIndex, CancellationToken ct)
     {
         lock (_sync)

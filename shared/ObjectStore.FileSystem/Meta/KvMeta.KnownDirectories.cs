@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using ObjectStore.FileSystem.Meta.Kv;
+
+namespace ObjectStore.FileSystem.Meta;
+
+// Directories this client read a moment ago, so that a create right after the kernel's lookup of the name commits
+// without reading the directory again: the lookup has just read it.
+public sealed partial class KvMeta
+{
+    private const int MaxKnownDirectories = 10_000;
+
+    private readonly ConcurrentDictionary<ulong, KnownDirectory> _knownDirectories = new();
+
+    /// <summary>
+    /// Remembers a directory as read (or written) by <paramref name="txn"/>, whose attributes key it must have read: once
+    /// it commits, so that an attempt that lost a race leaves nothing; at once for a body that only reads.
+    /// </summary>
+    private void RememberDirectory(MetaTransaction txn, ulong inode, InodeAttributes attributes, bool afterCommit = true)
+    {
+        if (attributes.Type != InodeType.Directory || _options.DirectoryCacheTime <= TimeSpan.Zero) return;
+        var key = _keys.Attributes(inode);
+        var createRevision = txn.CreateRevisionOf(key);
+        if (createRevision == 0) return;
+        if (_knownDirectories.Count >= MaxKnownDirectories) _knownDirectories.Clear();
+        var written = txn.Writes.Any(w => w.Key.AsSpan().SequenceEqual(key));
+        if (!afterCommit)
+        {
+            _knownDirectories[inode] = new KnownDirectory(attributes, createRevision, txn.ModRevisionOf(key), _time.GetTimestamp());
+            return;
+        }
+        // Written by this transaction: its record now has the commit's revision.
+        txn.AfterCommit(() => _knownDirectories[inode] = new KnownDirectory(attributes, createRevision,
+            written ? txn.CommittedRevision : txn.ModRevisionOf(key), _time.GetTimestamp()));
+    }
+
+    /// <summary>
+    /// A directory's attributes as this client read or wrote them less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/>
+    /// ago, if it did: the kernel asks for them again after every create in the directory, and this client knows them.
+    /// </summary>
+    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => RecentDirectory(inode)?.Attributes;
+
+    /// <summary>A directory read less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/> ago, if any.</summary>
+    private KnownDirectory? RecentDirectory(ulong inode) =>
+        _knownDirectories.TryGetValue(inode, out var known) && _time.GetElapsedTime(known.ReadAt) < _options.DirectoryCacheTime ? known : null;
+
+    /// <summary>Forgets the directories whose attributes a commit of this client changed or deleted (creates put back what they wrote).</summary>
+    private void ForgetWrittenDirectories(IReadOnlyList<KvWrite> writes)
+    {
+        if (_knownDirectories.IsEmpty) return;
+        foreach (var write in writes)
+        {
+            if (_keys.AttributesInode(write.Key) is { } inode) _knownDirectories.TryRemove(inode, out _);
+        }
+    }
+
+    /// <summary>A directory's attributes, the create revision of its record (which stays while the directory exists) and the revision that last changed it (0: unknown).</summary>
+    private sealed record KnownDirectory(InodeAttributes Attributes, long CreateRevision, long ModRevision, long ReadAt);
+}
