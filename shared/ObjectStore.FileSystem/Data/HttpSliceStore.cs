@@ -8,7 +8,7 @@ namespace ObjectStore.FileSystem.Data;
 
 /// <summary>
 /// Slice blocks as objects of the Api: PUT with a <c>Digest: SHA-256=</c> header (the Api refuses bytes that arrive
-/// changed), GET whole or with <c>Range:</c>, DELETE. Each attempt is bounded by <see cref="FileDataOptions.RequestTimeout"/>;
+/// changed), GET whole or with <c>Range:</c>, purged with <c>DELETE /versions/</c>. Each attempt is bounded by <see cref="FileDataOptions.RequestTimeout"/>;
 /// transient failures (unreachable, 5xx, 408/429, timeouts) are retried with doubling back-off, then surface as EIO —
 /// so a mount whose Api is gone answers EIO within seconds and works again once it is back. The timeout counts time
 /// without progress (every 64 KiB sent or received resets it), so a slow but moving transfer on a busy machine is not
@@ -67,7 +67,8 @@ public sealed partial class HttpSliceStore : ISliceStore
     public async Task DeleteBlockAsync(ulong sliceId, int block, CancellationToken ct)
     {
         var name = Name(sliceId, block);
-        await SendAsync($"DELETE {name}", _ => new HttpRequestMessage(HttpMethod.Delete, Path(name)),
+        // A purge (every version), not a delete marker: a marker would keep the block's bytes on the data nodes forever.
+        await SendAsync($"DELETE {name}", _ => new HttpRequestMessage(HttpMethod.Delete, "versions/" + name),
             static (_, _, _, _) => Task.FromResult(true), ct, notFoundIsSuccess: true).ConfigureAwait(false);
     }
 

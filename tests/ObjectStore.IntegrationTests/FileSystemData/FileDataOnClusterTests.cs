@@ -24,7 +24,12 @@ public sealed class FileDataOnClusterTests(InfraFixture infra) : IAsyncLifetime
     private readonly List<IAsyncDisposable> _owned = [];
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
+    // The collector runs every second with a 5 s grace period, so that freed slice bytes are seen to leave the nodes.
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, settings: new Dictionary<string, string>
+    {
+        ["ObjectStore__CollectSchedule"] = "*/1 * * * * *",
+        ["ObjectStore__ContentGracePeriod"] = "00:00:05",
+    });
 
     public async Task DisposeAsync()
     {
@@ -88,7 +93,7 @@ public sealed class FileDataOnClusterTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Slices_cut_away_by_a_truncate_are_deleted_from_the_store_and_the_rest_still_reads()
+    public async Task Slices_cut_away_by_a_truncate_are_purged_from_the_store_their_bytes_freed_and_the_rest_still_reads()
     {
         var meta = await MetaAsync();
         var mount = Mount(meta);
@@ -99,10 +104,15 @@ public sealed class FileDataOnClusterTests(InfraFixture infra) : IAsyncLifetime
         await handle.FlushAsync(CancellationToken.None);
         var second = (await meta.ReadChunkAsync(entry.Inode, 1, CancellationToken.None)).Single().Slice;
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(second.Id, 0));
+        var cutAway = content.AsSpan(64 * MiB, FileLayout.BlockSize).ToArray();
+        Assert.NotEmpty(_cluster.FilesOf(cutAway));
 
         await handle.TruncateAsync(10 * MiB, CancellationToken.None);
         Assert.Equal(1, await mount.CollectDeletedSlicesAsync(CancellationToken.None));
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(second.Id, 0));
+        // Purged, not marked deleted: no version is left, and the collector frees the bytes after its grace period.
+        Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync("/versions/" + SliceObjects.BlockName(_volume, second.Id, 0))).StatusCode);
+        await Eventually.TrueAsync(() => !_cluster.FilesOf(cutAway).Any(), TimeSpan.FromSeconds(60), "the cut-away block's bytes deleted from the nodes");
 
         var first = (await meta.ReadChunkAsync(entry.Inode, 0, CancellationToken.None)).First(s => s.Slice.Id != 0).Slice;
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(first.Id, 0));
