@@ -18,6 +18,11 @@ var environment = new Dictionary<string, string>
     ["ObjectStore__NodeExpiry"] = "00:00:03",
     ["ObjectStore__RepairScanSchedule"] = "*/30 * * * * *",
     ["ObjectStore__RepairGracePeriod"] = "00:01:00",
+    // The collector every 5 s with a 30 s grace period, so that the closing balance of bytes settles within minutes.
+    ["ObjectStore__CollectSchedule"] = "*/5 * * * * *",
+    ["ObjectStore__ContentGracePeriod"] = "00:00:30",
+    ["ObjectStore__CleanTempSchedule"] = "*/10 * * * * *",
+    ["ObjectStore__TempMaxAge"] = "00:00:30",
 };
 Directory.CreateDirectory(options.State);
 Console.Error.WriteLine($"soak: starting ./run in {options.State}");
@@ -43,8 +48,12 @@ foreach (var client in clients.Select(c => c.Result))
     verified += await client.VerifyAllAsync(CancellationToken.None);
 }
 
+Console.Error.WriteLine("soak: waiting for the collector, then comparing the bytes on the nodes with what the versions reference");
+var names = clients.SelectMany(c => c.Result.AllNames).ToList();
+var balance = await ContentBalance.SettleAsync(cluster, names, TimeSpan.FromMinutes(3), CancellationToken.None);
 counts.Print(Console.Out, options, verified);
-return counts.Failed ? 1 : 0;
+balance.Print(Console.Out);
+return counts.Failed || balance.Failed ? 1 : 0;
 
 static async Task ChaosAsync(RunCluster cluster, SoakOptions options, Counts counts, CancellationToken cancellationToken)
 {
@@ -112,6 +121,7 @@ internal sealed class Counts
     public int GetsFailed;
     public int WrongBytes;
     public int Deletes;
+    public int Purges;
     public int DeletesFailed;
     public int Kills;
     public int Restarts;
@@ -132,7 +142,7 @@ internal sealed class Counts
         output.WriteLine($"  node kills {Kills}, restarts {Restarts}");
         output.WriteLine($"  PUT    {Puts,7}  ({BytesPut / (1024 * 1024)} MiB)  retried once {PutsRetried}  failed twice {PutsFailedTwice}");
         output.WriteLine($"  GET    {Gets,7}  failed {GetsFailed}  wrong bytes {WrongBytes}");
-        output.WriteLine($"  DELETE {Deletes,7}  failed {DeletesFailed}");
+        output.WriteLine($"  DELETE {Deletes,7} markers, {Purges} purges  failed {DeletesFailed}");
         output.WriteLine($"  final read-back of every name after all nodes returned: {verified} names checked");
         foreach (var problem in Problems.Take(20))
         {
@@ -291,10 +301,13 @@ internal sealed class SoakClient(int id, HttpClient http, SoakOptions options, C
             return;
         }
 
-        var (status, text) = await SendAsync(() => http.DeleteAsync($"/objects/{Name(n)}", cancellationToken), cancellationToken);
+        // Half delete markers (older versions stay, and keep their bytes), half purges (every version and, after the
+        // collector's grace period, the bytes nothing else references).
+        var purge = _random.Next(2) == 0;
+        var (status, text) = await SendAsync(() => http.DeleteAsync(purge ? $"/versions/{Name(n)}" : $"/objects/{Name(n)}", cancellationToken), cancellationToken);
         if (status == HttpStatusCode.OK)
         {
-            Interlocked.Increment(ref counts.Deletes);
+            Interlocked.Increment(ref purge ? ref counts.Purges : ref counts.Deletes);
             _expected[n] = null;
         }
         else
@@ -317,6 +330,8 @@ internal sealed class SoakClient(int id, HttpClient http, SoakOptions options, C
         }
     }
 
+    public IEnumerable<string> AllNames => Enumerable.Range(0, Names).Select(Name);
+
     public async Task<int> VerifyAllAsync(CancellationToken cancellationToken)
     {
         for (var n = 0; n < Names; n++)
@@ -329,5 +344,88 @@ internal sealed class SoakClient(int id, HttpClient http, SoakOptions options, C
         }
 
         return Names;
+    }
+}
+
+/// <summary>
+/// Issue 10's closing check: once the collector has had its grace period, the bytes on the data nodes are exactly what
+/// the versions reference — no storage id on a node that no version references (a leak), none referenced that no node
+/// holds enough of to read (a loss) — and no temp uploads are left.
+/// </summary>
+internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<string> Leaked, IReadOnlyList<string> Lost, int Degraded, int TempFiles, TimeSpan Settled)
+{
+    public bool Failed => Leaked.Count > 0 || Lost.Count > 0 || TempFiles > 0;
+
+    public static async Task<ContentBalance> SettleAsync(RunCluster cluster, IReadOnlyList<string> names, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            var referenced = await ReferencedAsync(cluster.Client, names, cancellationToken);
+            var held = HeldPieces(cluster);
+            var leaked = held.Keys.Where(id => !referenced.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
+            var lost = referenced.Where(r => held.GetValueOrDefault(r.Key) < r.Value.Readable).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+            var degraded = referenced.Count(r => held.GetValueOrDefault(r.Key) < r.Value.Full);
+            var temp = cluster.Nodes.Sum(n => Directory.Exists(Path.Combine(n.StorageRoot, "temp")) ? Directory.EnumerateFiles(Path.Combine(n.StorageRoot, "temp")).Count() : 0);
+            var balance = new ContentBalance(referenced.Count, held.Count, leaked, lost, degraded, temp, started.Elapsed);
+            if (!balance.Failed && degraded == 0 || started.Elapsed > timeout)
+            {
+                return balance;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+    }
+
+    /// <summary>Storage id → (pieces needed to read it, pieces at full redundancy), for every version of every name.</summary>
+    private static async Task<Dictionary<string, (int Readable, int Full)>> ReferencedAsync(HttpClient http, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        var referenced = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            using var response = await http.GetAsync($"/versions/{name}", cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            using var versions = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            foreach (var version in versions.RootElement.EnumerateArray().Where(v => !v.GetProperty("deleted").GetBoolean()))
+            {
+                var hash = version.GetProperty("hash").GetString()!;
+                var layout = version.GetProperty("layout").GetString()!;
+                var parts = layout.Split('-');
+                referenced[layout.StartsWith("replica-", StringComparison.Ordinal) ? hash : TestData.StorageId(hash, layout)] = parts[0] == "replica"
+                    ? (1, int.Parse(parts[1], CultureInfo.InvariantCulture))
+                    : (int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture) + int.Parse(parts[2], CultureInfo.InvariantCulture));
+            }
+        }
+
+        return referenced;
+    }
+
+    /// <summary>Storage id → distinct pieces (copies on distinct nodes, or distinct shard numbers) the nodes hold.</summary>
+    private static Dictionary<string, int> HeldPieces(RunCluster cluster) =>
+        cluster.Nodes
+            .SelectMany(n => Directory.Exists(Path.Combine(n.StorageRoot, "objects")) ? Directory.EnumerateFiles(Path.Combine(n.StorageRoot, "objects")).Select(f => (Node: n.Number, File: Path.GetFileName(f))) : [])
+            .Select(f => (Id: f.File.Split('.')[0], Piece: f.File.Contains('.', StringComparison.Ordinal) ? "shard" + f.File.Split('.')[1] : "node" + f.Node))
+            .GroupBy(f => f.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(f => f.Piece).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+
+    public void Print(TextWriter output)
+    {
+        output.WriteLine($"  bytes on the nodes after {Settled.TotalSeconds:0} s: {Referenced} storage ids referenced by versions, {Held} held; leaked {Leaked.Count}, lost {Lost.Count}, below full redundancy {Degraded}, temp files {TempFiles}");
+        foreach (var id in Leaked.Take(5))
+        {
+            output.WriteLine($"  ! leaked {id}");
+        }
+
+        foreach (var id in Lost.Take(5))
+        {
+            output.WriteLine($"  ! lost {id}");
+        }
+
+        output.WriteLine(Failed ? "soak: content balance FAILED" : "soak: content balance OK (nothing leaked, nothing lost)");
     }
 }
