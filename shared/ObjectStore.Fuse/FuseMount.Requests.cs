@@ -76,11 +76,23 @@ public sealed partial class FuseMount
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            deadline.CancelAfter(Options.RequestTimeout);
             T result;
             try
             {
-                result = await call(context, deadline.Token).ConfigureAwait(false);
+                var pending = call(context, deadline.Token);
+                if (pending.IsFaulted && pending.AsTask().Exception?.InnerException is { } failure)
+                {
+                    // Answered at once with an error (getxattr's ENODATA for every entry ls -l lists): no throw, no timer.
+                    ReplyError(request, ErrnoOf(operation, failure, false));
+                    return;
+                }
+
+                if (!pending.IsCompleted)
+                {
+                    deadline.CancelAfter(Options.RequestTimeout);
+                }
+
+                result = await pending.ConfigureAwait(false);
             }
             catch (Exception exception)
             {

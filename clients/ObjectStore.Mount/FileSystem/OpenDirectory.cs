@@ -18,12 +18,19 @@ internal sealed class OpenDirectory(ulong inode, ulong parent)
 
     public List<DirectoryEntry> Entries { get; } = [];
 
+    /// <summary>When each entry of <see cref="Entries"/> was read (a <see cref="TimeProvider"/> timestamp): attributes older than the attribute timeout are read again before the kernel is given them.</summary>
+    public List<long> ReadAt { get; } = [];
+
     /// <summary>The namespace has no entries after the last one in <see cref="Entries"/>.</summary>
     public bool Complete { get; set; }
 
-    public void Restart()
+    public void Restart() => TruncateAt(0);
+
+    /// <summary>Forgets the entries from <paramref name="index"/> on: the listing continues after the one before.</summary>
+    public void TruncateAt(int index)
     {
-        Entries.Clear();
+        Entries.RemoveRange(index, Entries.Count - index);
+        ReadAt.RemoveRange(index, ReadAt.Count - index);
         Complete = false;
     }
 }

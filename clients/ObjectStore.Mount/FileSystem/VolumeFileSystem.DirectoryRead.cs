@@ -45,6 +45,12 @@ public sealed partial class VolumeFileSystem
                 }
 
                 var index = (int)(position - 2);
+                if (buffer.Plus && index < directory.Entries.Count && time.GetElapsedTime(directory.ReadAt[index]) >= options.AttributeTimeout)
+                {
+                    // The kernel caches what readdirplus gives it for the attribute timeout from now: give it nothing older.
+                    directory.TruncateAt(index);
+                }
+
                 if (index >= directory.Entries.Count)
                 {
                     if (directory.Complete || !await FetchPageAsync(directory, buffer.Plus, cancellationToken).ConfigureAwait(false))
@@ -79,8 +85,10 @@ public sealed partial class VolumeFileSystem
     private async Task<bool> FetchPageAsync(OpenDirectory directory, bool plus, CancellationToken cancellationToken)
     {
         var after = directory.Entries.Count == 0 ? null : directory.Entries[^1].Name;
+        var readAt = time.GetTimestamp();
         var page = await meta.ReadDirectoryAsync(directory.Inode, after, options.DirectoryPageSize, plus, cancellationToken).ConfigureAwait(false);
         directory.Entries.AddRange(page.Entries);
+        directory.ReadAt.AddRange(Enumerable.Repeat(readAt, page.Entries.Count));
         directory.Complete = !page.HasMore;
         return page.Entries.Count > 0;
     }

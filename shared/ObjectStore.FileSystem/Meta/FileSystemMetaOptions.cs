@@ -56,6 +56,14 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public TimeSpan DirectoryCacheTime { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long what a readdirplus page loaded about its entries answers for them: a getxattr or listxattr of an entry
+    /// found without extended attributes is answered "none" without a store read (`ls -l` asks two per entry). Bounds how
+    /// late an extended attribute set by another client is seen here: keep it at most the mount's attribute timeout,
+    /// as the kernel caches the attributes the same page carried that long. Zero: always read. Default 1 s.
+    /// </summary>
+    public TimeSpan ListingCacheTime { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -87,6 +87,12 @@ internal sealed class Keys(string volume)
             ? BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(_prefix.Length + 1))
             : null;
 
+    /// <summary>The inode of any key of an inode's range (A{ino}...); null for any other key.</summary>
+    public ulong? InodeOf(byte[] key) =>
+        key.Length >= _prefix.Length + 9 && key[_prefix.Length] == (byte)'A' && key.AsSpan(0, _prefix.Length).SequenceEqual(_prefix)
+            ? BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(_prefix.Length + 1))
+            : null;
+
     /// <summary>Name part of a directory-entry key.</summary>
     public string EntryName(byte[] key) => Encoding.UTF8.GetString(key.AsSpan(_prefix.Length + 10));
 

@@ -103,7 +103,11 @@ public sealed partial class KvMeta : IFileSystemMeta
                             continue;
                         }
                     }
-                    if (transaction.HasWrites) ForgetWrittenDirectories(transaction.Writes);
+                    if (transaction.HasWrites)
+                    {
+                        ForgetWrittenDirectories(transaction.Writes);
+                        ForgetListedInodes(transaction.Writes);
+                    }
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);
                     Interlocked.Add(ref _inodesDelta, transaction.InodesDelta);
                     transaction.RunAfterCommit();

@@ -48,6 +48,24 @@ public sealed class EtcdKv : ITransactionalKv
         return result;
     }
 
+    public async Task<IReadOnlyList<long>> CountManyAsync(IReadOnlyList<(byte[] From, byte[] To)> ranges, CancellationToken ct)
+    {
+        var result = new long[ranges.Count];
+        for (var start = 0; start < ranges.Count; start += MaxOperationsPerTransaction)
+        {
+            var count = Math.Min(MaxOperationsPerTransaction, ranges.Count - start);
+            var request = new TxnRequest();
+            for (var i = 0; i < count; i++)
+            {
+                var (from, to) = ranges[start + i];
+                request.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), CountOnly = true } });
+            }
+            var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+            for (var i = 0; i < count; i++) result[start + i] = response.Responses[i].ResponseRange.Count;
+        }
+        return result;
+    }
+
     public async Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

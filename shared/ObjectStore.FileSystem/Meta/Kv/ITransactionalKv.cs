@@ -18,6 +18,28 @@ public interface ITransactionalKv : IAsyncDisposable
     /// <summary>Keys in [<paramref name="from"/>, <paramref name="to"/>) in byte order, at most <paramref name="limit"/>.</summary>
     Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// How many keys each range [From, To) holds, read at one revision in one round trip per
+    /// <see cref="MaxOperationsPerTransaction"/> ranges (etcd's count-only range: no key or value is sent). The default
+    /// pages through each range, for engines that have nothing better.
+    /// </summary>
+    async Task<IReadOnlyList<long>> CountManyAsync(IReadOnlyList<(byte[] From, byte[] To)> ranges, CancellationToken ct)
+    {
+        var counts = new long[ranges.Count];
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var from = ranges[i].From;
+            while (true)
+            {
+                var page = await RangeAsync(from, ranges[i].To, 1000, ct);
+                counts[i] += page.Entries.Count;
+                if (!page.More || page.Entries.Count == 0) break;
+                from = [.. page.Entries[^1].Key, 0];
+            }
+        }
+        return counts;
+    }
+
     /// <summary>Applies the writes if every compare holds. On failure the result carries the current entry of the witness key, if one was named.</summary>
     Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct);
 

@@ -16,12 +16,16 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
     private readonly Dictionary<long, LeaseState> _leases = [];
     private long _revision;
     private long _nextLease = 0x7a00_0000;
+    private long _readRoundTrips;
 
     /// <summary>While true every call fails as if no member answered.</summary>
     public bool Unavailable { get; set; }
 
     /// <summary>Transactions applied so far (for tests that count round trips).</summary>
     public long CommittedTransactions { get; private set; }
+
+    /// <summary>Read round trips answered so far (point, many, range and count reads; for tests that count them).</summary>
+    public long ReadRoundTrips => Interlocked.Read(ref _readRoundTrips);
 
     /// <summary>Lease renewals answered so far.</summary>
     public long KeepAlives { get; private set; }
@@ -30,17 +34,20 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
 
     public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
     {
+        Interlocked.Increment(ref _readRoundTrips);
         lock (Enter(ct)) return Task.FromResult(Read(key));
     }
 
     public Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
     {
+        Interlocked.Add(ref _readRoundTrips, Math.Max(1, (keys.Count + MaxOperationsPerTransaction - 1) / MaxOperationsPerTransaction));
         lock (Enter(ct)) return Task.FromResult<IReadOnlyList<KvEntry?>>(keys.Select(Read).ToArray());
     }
 
     public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        Interlocked.Increment(ref _readRoundTrips);
         lock (Enter(ct))
         {
             if (ByteKeyComparer.Instance.Compare(from, to) >= 0) return Task.FromResult(new KvPage([], false));
@@ -53,6 +60,17 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
                 entries.Add(Read(key)!);
             }
             return Task.FromResult(new KvPage(entries, more));
+        }
+    }
+
+    public Task<IReadOnlyList<long>> CountManyAsync(IReadOnlyList<(byte[] From, byte[] To)> ranges, CancellationToken ct)
+    {
+        Interlocked.Add(ref _readRoundTrips, Math.Max(1, (ranges.Count + MaxOperationsPerTransaction - 1) / MaxOperationsPerTransaction));
+        lock (Enter(ct))
+        {
+            return Task.FromResult<IReadOnlyList<long>>(ranges.Select(r => ByteKeyComparer.Instance.Compare(r.From, r.To) >= 0
+                ? 0L
+                : _keys.GetViewBetween(r.From, r.To).Count(k => !ByteKeyComparer.Instance.Equals(k, r.To))).ToArray());
         }
     }
 
