@@ -11,7 +11,8 @@ public sealed class CorruptionTests(InfraFixture infra) : IAsyncLifetime
 {
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
+    // No content cache in the Api: every GET here must read the nodes' (flipped) copies, which is what these tests check.
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, settings: new Dictionary<string, string> { ["ObjectStore__ReadCacheBytes"] = "0" });
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
