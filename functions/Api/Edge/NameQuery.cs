@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
+using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Api.Edge;
 
@@ -17,10 +17,14 @@ public sealed record NameQuery(string Prefix, string? After, int Limit, bool Inc
         parsed = null!;
         var prefix = query["prefix"].ToString();
         var after = query.TryGetValue("after", out var a) ? a.ToString() : null;
-        if (Encoding.UTF8.GetByteCount(prefix) > 1024 || prefix.Contains('\0') || after is { Length: > 0 } && (Encoding.UTF8.GetByteCount(after) > 1024 || after.Contains('\0')))
+        // Both are (parts of) names: the rules of a name apply, an empty one meaning "from the start".
+        foreach (var (field, value) in new[] { ("prefix", prefix), ("after", after) })
         {
-            error = "prefix and after are names or parts of names: at most 1024 UTF-8 bytes, no NUL";
-            return false;
+            if (!string.IsNullOrEmpty(value) && !ObjectName.TryCreate(value, out _, out var invalid))
+            {
+                error = $"{field}: {invalid}";
+                return false;
+            }
         }
 
         var limit = MaxLimit;

@@ -113,20 +113,8 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
             }
 
             var versions = await ListVersionsAsync(name, cancellationToken).ConfigureAwait(false);
-            var complete = true;
-            for (var i = 0; i < versions.Count || i == 0; i += VersionsPerTransaction)
-            {
-                var chunk = versions.Skip(i).Take(VersionsPerTransaction).ToList();
-                var last = i + VersionsPerTransaction >= versions.Count;
-                if (!await TryDropVersionsAsync(name.Value, chunk, dropName: last, head.ModRevision, cancellationToken).ConfigureAwait(false))
-                {
-                    complete = false;
-                    break;
-                }
-
-                dropped += chunk.Count;
-            }
-
+            var (count, complete) = await TryDropInChunksAsync(name.Value, versions, dropName: true, head.ModRevision, cancellationToken).ConfigureAwait(false);
+            dropped += count;
             if (complete)
             {
                 return dropped;
@@ -279,6 +267,29 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
 
         var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Succeeded;
+    }
+
+    /// <summary>
+    /// <see cref="TryDropVersionsAsync"/> in transactions of at most <see cref="VersionsPerTransaction"/>, the name
+    /// (with <paramref name="dropName"/>) in the last; stops at the first compare that fails. How many were dropped,
+    /// and whether all were.
+    /// </summary>
+    internal async Task<(int Dropped, bool Complete)> TryDropInChunksAsync(string name, IReadOnlyList<ObjectVersion> versions, bool dropName, long headRevision, CancellationToken cancellationToken)
+    {
+        var dropped = 0;
+        for (var i = 0; i < versions.Count || (i == 0 && dropName); i += VersionsPerTransaction)
+        {
+            var chunk = versions.Skip(i).Take(VersionsPerTransaction).ToList();
+            var last = i + VersionsPerTransaction >= versions.Count;
+            if (!await TryDropVersionsAsync(name, chunk, dropName && last, headRevision, cancellationToken).ConfigureAwait(false))
+            {
+                return (dropped, false);
+            }
+
+            dropped += chunk.Count;
+        }
+
+        return (dropped, true);
     }
 
     internal static string StorageIdOf(string hash, string layout) =>

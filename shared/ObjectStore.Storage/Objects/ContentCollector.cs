@@ -76,18 +76,8 @@ public sealed partial class ContentCollector(
 
             var versions = await store.ListVersionsAsync(objectName!, cancellationToken).ConfigureAwait(false);
             var drop = expired ? versions : versions.Take(Math.Max(0, versions.Count - Options.KeepVersions)).ToList();
-            for (var i = 0; i < drop.Count; i += EtcdMetadataStore.VersionsPerTransaction)
-            {
-                var chunk = drop.Skip(i).Take(EtcdMetadataStore.VersionsPerTransaction).ToList();
-                var last = i + EtcdMetadataStore.VersionsPerTransaction >= drop.Count;
-                if (!await store.TryDropVersionsAsync(name, chunk, dropName: expired && last, revision, cancellationToken).ConfigureAwait(false))
-                {
-                    // A writer got there first (a PUT reviving the name, a commit of the same content): next run.
-                    break;
-                }
-
-                dropped += chunk.Count;
-            }
+            // A compare that fails (a PUT reviving the name, a commit of the same content) leaves the rest to the next run.
+            dropped += (await store.TryDropInChunksAsync(name, drop, dropName: expired, revision, cancellationToken).ConfigureAwait(false)).Dropped;
         }
 
         return dropped;
