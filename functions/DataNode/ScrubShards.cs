@@ -12,5 +12,5 @@ public sealed class ScrubShards(VolumeScrubber scrubber, IOptions<ObjectStoreOpt
     [Function(nameof(ScrubShards))]
     [RunOnEveryInstance]
     public Task Run([TimerTrigger("%ObjectStore:ScrubSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        scrubber.ScrubAsync(options.Value.ScrubBytesPerSecond, options.Value.ScrubBytesPerRun, cancellationToken);
+        scrubber.ScrubAsync(options.Value.ScrubBytesPerSecond, options.Value.ScrubBytesPerRun, cancellationToken, options.Value.ScrubFileCostBytes);
 }

@@ -18,7 +18,8 @@ public sealed partial class VolumeScrubber(LocalVolumeStore store, ILogger<Volum
 
     /// <param name="bytesPerSecond">Rate ceiling, so scrubbing never crowds out reads and writes.</param>
     /// <param name="budget">Bytes to check in this run at most (one file may overshoot it).</param>
-    public async Task<Report> ScrubAsync(long bytesPerSecond, long budget, CancellationToken cancellationToken)
+    /// <param name="fileCost">What one file costs <paramref name="bytesPerSecond"/> and <paramref name="budget"/> at least.</param>
+    public async Task<Report> ScrubAsync(long bytesPerSecond, long budget, CancellationToken cancellationToken, long fileCost = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytesPerSecond, 1);
         var keys = store.Keys().Select(k => k.FileName).Order(StringComparer.Ordinal).ToList();
@@ -31,8 +32,9 @@ public sealed partial class VolumeScrubber(LocalVolumeStore store, ILogger<Volum
         var clock = Stopwatch.StartNew();
         var bad = new List<string>();
         long bytes = 0;
+        long spent = 0;
         var checkedCount = 0;
-        for (var i = start; i < keys.Count && bytes < budget; i++)
+        for (var i = start; i < keys.Count && spent < budget; i++)
         {
             _cursor = keys[i];
             if (!StoredKey.TryParse(keys[i], out var key))
@@ -51,6 +53,7 @@ public sealed partial class VolumeScrubber(LocalVolumeStore store, ILogger<Volum
                 await reader.StartAsync(new ByteRange(0, reader.Length - 1), cancellationToken).ConfigureAwait(false);
                 await reader.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
                 bytes += reader.Length;
+                spent += Math.Max(reader.Length, fileCost);
                 checkedCount++;
             }
             catch (CorruptObjectException ex)
@@ -59,7 +62,7 @@ public sealed partial class VolumeScrubber(LocalVolumeStore store, ILogger<Volum
                 LogBad(key.FileName, ex.Message);
             }
 
-            var due = TimeSpan.FromSeconds((double)bytes / bytesPerSecond) - clock.Elapsed;
+            var due = TimeSpan.FromSeconds((double)spent / bytesPerSecond) - clock.Elapsed;
             if (due > TimeSpan.Zero)
             {
                 await Task.Delay(due, cancellationToken).ConfigureAwait(false);

@@ -127,6 +127,23 @@ public sealed class VolumeScrubberTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_costs_the_budget_at_least_the_file_cost_so_small_files_cannot_multiply_the_opens()
+    {
+        var files = await StoreFilesAsync(100, 100, 100, 100, 100, 100);
+        var scrubber = NewScrubber();
+
+        // 100-byte files under a 1,000-byte budget: all six by their bytes; at a cost of 300 each, four (the fourth
+        // reaches the budget) and the next run the last two.
+        var costed = await scrubber.ScrubAsync(Unlimited, budget: 1000, CancellationToken.None, fileCost: 300);
+        var rest = await scrubber.ScrubAsync(Unlimited, budget: 1000, CancellationToken.None, fileCost: 300);
+
+        Assert.Equal((4, 400L), (costed.Checked, costed.Bytes));
+        Assert.Equal((2, 200L), (rest.Checked, rest.Bytes));
+        var bytesOnly = await NewScrubber().ScrubAsync(Unlimited, budget: 1000, CancellationToken.None);
+        Assert.Equal(files.Count, bytesOnly.Checked);
+    }
+
+    [Fact]
     public async Task Small_runs_check_every_file_exactly_once_before_wrapping()
     {
         var files = await StoreFilesAsync(10, 20, 30, 40, 50, 60, 70);
