@@ -54,6 +54,38 @@ public sealed class LocalVolumeStoreOneRequestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_body_longer_than_declared_leaves_nothing_behind()
+    {
+        var data = TestBytes.Random(4096);
+
+        await Assert.ThrowsAsync<BodyLengthException>(() => Store.StoreAsync(ContentHash.FromBytes(SHA256.HashData(data.AsSpan(0, 4000))), new UploadStream(data), 4000, CancellationToken.None));
+
+        Assert.Empty(_volume.TempFiles);
+        Assert.Empty(Store.Keys());
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData((2 * 1024 * 1024) + 3)]
+    public async Task A_stored_copy_with_a_damaged_footer_is_replaced_by_a_fresh_store_of_the_same_bytes(int size)
+    {
+        var data = TestBytes.Random(size, seed: 3);
+        var hash = ContentHash.FromBytes(SHA256.HashData(data));
+        await Store.StoreAsync(hash, new UploadStream(data), size, CancellationToken.None);
+        _volume.DamageStored(hash, -1);
+
+        await Store.StoreAsync(hash, new UploadStream(data), size, CancellationToken.None);
+
+        await using var reader = Store.OpenRead(hash);
+        Assert.NotNull(reader);
+        await reader.StartAsync(new(0, size - 1), CancellationToken.None);
+        var copy = new MemoryStream();
+        await reader.CopyToAsync(copy, CancellationToken.None);
+        Assert.Equal(data, copy.ToArray());
+        Assert.Empty(_volume.TempFiles);
+    }
+
+    [Fact]
     public async Task Storing_what_is_already_stored_keeps_one_file()
     {
         var data = TestBytes.Random(4096);
