@@ -16,4 +16,10 @@ public interface IContentLocator
 
     /// <summary>Drops any cached answer for this hash: a holder failed to serve it.</summary>
     void Forget(ContentHash hash);
+
+    /// <summary>
+    /// A writer that has just stored this content says where, as the answer <see cref="LocateShardsCachedAsync"/> would
+    /// give, so that reading it back soon asks no node.
+    /// </summary>
+    void Remember(ContentHash hash, int shards, IReadOnlyList<LocateReply> replies);
 }

@@ -54,14 +54,22 @@ public sealed partial class ObjectLocator : IContentLocator
         var replies = await LocateShardsAsync(hash, shards, enough, cancellationToken).ConfigureAwait(false);
         if (enough(replies))
         {
-            _cache[key] = (now, replies);
-            if (_cache.Count > 100_000)
-            {
-                _cache.Clear();
-            }
+            Cache(key, now, replies);
         }
 
         return replies;
+    }
+
+    public void Remember(ContentHash hash, int shards, IReadOnlyList<LocateReply> replies) =>
+        Cache((hash.Hex, shards), _time.GetUtcNow(), replies);
+
+    private void Cache((string Hash, int Shards) key, DateTimeOffset at, IReadOnlyList<LocateReply> replies)
+    {
+        _cache[key] = (at, replies);
+        if (_cache.Count > 100_000)
+        {
+            _cache.Clear();
+        }
     }
 
     public void Forget(ContentHash hash)

@@ -19,6 +19,7 @@ public sealed partial class ObjectWriter(
     NodePlacement placement,
     StoredContent stored,
     IDataNodeClient dataNodes,
+    IContentLocator locator,
     ErasureCodecs codecs,
     ContentCache cache,
     IOptions<ObjectStoreOptions> options,
@@ -109,10 +110,11 @@ public sealed partial class ObjectWriter(
         checksums.Append(data.Span);
         var expected = checksums.ToString();
         var tried = new HashSet<string>(StringComparer.Ordinal);
-        var done = 0;
+        var holders = new List<LocateReply>(copies);
         // Bounded by the live nodes: each round tries nodes not tried before.
-        while (done < copies)
+        while (holders.Count < copies)
         {
+            var done = holders.Count;
             using var choice = placement.Choose(copies - done, data.Length, tried);
             if (choice.Addresses.Count < copies - done)
             {
@@ -122,8 +124,10 @@ public sealed partial class ObjectWriter(
 
             tried.UnionWith(choice.Addresses);
             var results = await Task.WhenAll(choice.Addresses.Select(a => TryStoreCopyAsync(a, hash, data, expected, cancellationToken))).ConfigureAwait(false);
-            done += results.Count(ok => ok);
+            holders.AddRange(choice.Addresses.Where((_, i) => results[i]).Select(a => new LocateReply(a, hash.Hex, Found: true)));
         }
+
+        locator.Remember(hash, 0, holders);
     }
 
     /// <summary>One copy in one round trip: the node checks it against the hash, stores and publishes it durably.</summary>
@@ -196,7 +200,7 @@ public sealed partial class ObjectWriter(
         long length = 0;
         try
         {
-            await SendAsync(uploads, async () =>
+            var committed = await SendAsync(uploads, async () =>
             {
                 var data = Enumerable.Range(0, layout.DataShards).Select(i => (ReadOnlyMemory<byte>)stripe.AsMemory(i * ObjectLayout.CellSize, ObjectLayout.CellSize)).ToArray();
                 var parityCells = Enumerable.Range(0, layout.ParityShards).Select(i => parity.AsMemory(i * ObjectLayout.CellSize, ObjectLayout.CellSize)).ToArray();
@@ -236,6 +240,12 @@ public sealed partial class ObjectWriter(
                     ? null
                     : Enumerable.Range(0, layout.TotalShards).Select(i => new StoredKey(layout.StorageId(hash), i)).ToList();
             }).ConfigureAwait(false);
+            if (committed)
+            {
+                var storageId = layout.StorageId(hash);
+                locator.Remember(storageId, layout.TotalShards, [.. nodes.Addresses.Select((a, i) => new LocateReply(a, storageId.Hex, Found: false, [i]))]);
+            }
+
             return (hash, length, layout);
         }
         finally
@@ -247,9 +257,9 @@ public sealed partial class ObjectWriter(
 
     /// <summary>
     /// Runs the sending part of an upload, then commits under the keys it returns (none: the bytes are already stored,
-    /// drop the uploads). Any failure removes every temp upload, and says whose fault it was.
+    /// drop the uploads; false). Any failure removes every temp upload, and says whose fault it was.
     /// </summary>
-    private async Task SendAsync(ShardUploadSet uploads, Func<Task<IReadOnlyList<StoredKey>?>> send)
+    private async Task<bool> SendAsync(ShardUploadSet uploads, Func<Task<IReadOnlyList<StoredKey>?>> send)
     {
         IReadOnlyList<StoredKey>? keys;
         try
@@ -276,12 +286,13 @@ public sealed partial class ObjectWriter(
         if (keys is null)
         {
             await uploads.AbortAsync(new OperationCanceledException("already stored")).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         try
         {
             await uploads.CommitAsync(keys, CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
         catch (DataNodeException ex)
         {

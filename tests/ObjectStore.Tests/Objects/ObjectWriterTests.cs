@@ -43,6 +43,33 @@ public sealed class ObjectWriterTests
         Assert.Equal(data, await store.GetAsync("big"));
     }
 
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task What_a_put_stored_is_remembered_where_it_lies_so_reading_it_back_asks_no_node(int size)
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(size);
+
+        await store.PutAsync("o", data);
+
+        var stored = store.Nodes.StoredFiles().ToList();
+        var (key, answer) = Assert.Single(store.Nodes.Remembered);
+        if (size <= 128 * 1024)
+        {
+            Assert.Equal((StoreUnderTest.HashOf(data).Hex, 0), key);
+            Assert.All(answer, r => Assert.True(r.Found));
+            Assert.Equal(stored.Select(f => f.Node).Order(), answer.Select(r => r.Address).Order());
+        }
+        else
+        {
+            Assert.Equal(6, key.Shards);
+            Assert.Equal(
+                stored.Select(f => (f.Node, $"{key.Hash}.{f.Key.Split('.')[1]}" == f.Key ? int.Parse(f.Key.Split('.')[1]) : -1)).Order(),
+                answer.Select(r => (r.Address, Assert.Single(r.Shards!))).Order());
+        }
+    }
+
     [Fact]
     public async Task A_body_of_unknown_length_is_coded_whatever_its_size()
     {

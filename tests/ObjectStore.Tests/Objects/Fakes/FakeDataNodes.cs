@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -246,6 +247,11 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
     public void Forget(ContentHash hash)
     {
     }
+
+    /// <summary>What writers said they stored where, by hash and shard count, newest last.</summary>
+    public ConcurrentDictionary<(string Hash, int Shards), IReadOnlyList<LocateReply>> Remembered { get; } = new();
+
+    public void Remember(ContentHash hash, int shards, IReadOnlyList<LocateReply> replies) => Remembered[(hash.Hex, shards)] = replies;
 
     /// <summary>A node's response body that fails with an I/O error after a number of bytes.</summary>
     private sealed class CuttingStream(byte[] data, long? cutAfter) : MemoryStream(data, writable: false)
