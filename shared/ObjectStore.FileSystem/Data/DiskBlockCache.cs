@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
 
 namespace ObjectStore.FileSystem.Data;
@@ -7,12 +7,21 @@ namespace ObjectStore.FileSystem.Data;
 /// <summary>
 /// Blocks on local disk, up to a byte limit (least recently used evicted first), so that re-reading data after the
 /// memory cache let it go costs a local read instead of a trip to the store. A file holds the block followed by its
-/// SHA-256 and is written to a temporary name and renamed, so a crash leaves a whole file or none; a file whose
+/// XxHash128 and is written to a temporary name and renamed, so a crash leaves a whole file or none; a file whose
 /// length or hash is wrong is deleted and read from the store instead. Survives restarts (the directory is scanned).
 /// </summary>
+/// <remarks>
+/// The hash guards against a damaged disk, not an adversary (the cache is the mount's own directory): XxHash128 runs at
+/// memory speed, where SHA-256 took ~13% of the mount's CPU during a cold sequential read (every fetched block is
+/// written here). Files of the SHA-256 format (<c>&lt;slice&gt;_&lt;block&gt;</c>, without the format suffix) are
+/// dropped by <see cref="Load"/> like any foreign file.
+/// </remarks>
 internal sealed partial class DiskBlockCache
 {
-    private const int TrailerBytes = 32;
+    private const int TrailerBytes = 16;
+
+    /// <summary>Ends every file name of this format, so that files of an older trailer are never read as this one.</summary>
+    private const string FormatSuffix = "_x";
     /// <summary>Blocks waiting to be written at most (each holds its memory until written); beyond that a block is simply not cached.</summary>
     private const int MaxWritesQueued = 8;
 
@@ -97,7 +106,7 @@ internal sealed partial class DiskBlockCache
             if (RandomAccess.GetLength(file) == destination.Length + TrailerBytes
                 && await RandomAccess.ReadAsync(file, destination, 0, ct).ConfigureAwait(false) == destination.Length
                 && await RandomAccess.ReadAsync(file, trailer, destination.Length, ct).ConfigureAwait(false) == TrailerBytes
-                && SHA256.HashData(destination.Span).AsSpan().SequenceEqual(trailer))
+                && XxHash128.Hash(destination.Span).AsSpan().SequenceEqual(trailer))
             {
                 return true;
             }
@@ -134,7 +143,7 @@ internal sealed partial class DiskBlockCache
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                var trailer = SHA256.HashData(block.Data.Span);
+                var trailer = XxHash128.Hash(block.Data.Span);
                 using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
                 {
                     await RandomAccess.WriteAsync(file, block.Data, 0).ConfigureAwait(false);
@@ -210,13 +219,12 @@ internal sealed partial class DiskBlockCache
         foreach (var file in Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories))
         {
             var name = Path.GetFileName(file);
-            var parts = name.Split('_');
-            if (name.EndsWith(".tmp", StringComparison.Ordinal)
-                || parts.Length != 2
+            var parts = name.EndsWith(FormatSuffix, StringComparison.Ordinal) ? name[..^FormatSuffix.Length].Split('_') : [];
+            if (parts.Length != 2
                 || !ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
                 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var block))
             {
-                // Leftovers of a crash mid-write, or foreign files: not ours to keep.
+                // Leftovers of a crash mid-write (.tmp), files of an older format, or foreign files: not ours to keep.
                 TryDelete(file);
                 continue;
             }
@@ -235,7 +243,7 @@ internal sealed partial class DiskBlockCache
     }
 
     private string PathOf(BlockKey key) =>
-        Path.Combine(_directory, (key.SliceId & 0xFF).ToString("x2", CultureInfo.InvariantCulture), $"{key.SliceId}_{key.Block}");
+        Path.Combine(_directory, (key.SliceId & 0xFF).ToString("x2", CultureInfo.InvariantCulture), $"{key.SliceId}_{key.Block}{FormatSuffix}");
 
     private void TryDelete(string path)
     {
