@@ -87,6 +87,7 @@ try
         AllowOther = mountOptions.AllowOther,
         EntryTimeout = mountOptions.AttributeTimeout,
         AttributeTimeout = mountOptions.AttributeTimeout,
+        KernelReadAheadBytes = mountOptions.KernelReadAheadBytes,
         Debug = mountOptions.FuseDebug,
         TranslateError = VolumeFileSystem.TranslateError,
     }, loggerFactory.CreateLogger<FuseMount>());

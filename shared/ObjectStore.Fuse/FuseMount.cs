@@ -122,6 +122,8 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
             Marshal.FreeCoTaskMem(mountPoint);
         }
 
+        // Before the loop runs, i.e. before the kernel gets the init reply (which may only lower the read-ahead).
+        SetKernelReadAhead();
         var loop = new Thread(RunLoop) { Name = "fuse-loop", IsBackground = true };
         loop.Start();
         LogMounted(_logger, MountPoint, Options.FileSystemName);
@@ -258,12 +260,62 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
         connection->Want &= ~(FuseCapabilities.WritebackCache | FuseCapabilities.HandleKillPriv);
         connection->Want |= connection->Capable & (FuseCapabilities.AsyncRead | FuseCapabilities.ParallelDirectoryOperations
             | FuseCapabilities.ReaddirPlus | FuseCapabilities.ReaddirPlusAuto | FuseCapabilities.AtomicOTrunc);
+        if (Options.KernelReadAheadBytes > 0 && (uint)Options.KernelReadAheadBytes > connection->MaxReadahead)
+        {
+            // The kernel keeps the smaller of this and the BDI's read-ahead, which SetKernelReadAhead has raised already.
+            connection->MaxReadahead = (uint)Options.KernelReadAheadBytes;
+        }
+
         if (Options.MaxWrite > 0 && (uint)Options.MaxWrite < connection->MaxWrite)
         {
             connection->MaxWrite = (uint)Options.MaxWrite;
         }
 
         LogConnected(_logger, connection->ProtocolMajor, connection->ProtocolMinor, connection->MaxWrite, connection->MaxReadahead, connection->Want);
+    }
+
+    /// <summary>
+    /// Raises the read-ahead of this mount's backing device (<c>/sys/class/bdi/&lt;major:minor&gt;/read_ahead_kb</c>), the
+    /// only place the kernel takes it from for FUSE. The device is the mount's line in /proc/self/mountinfo.
+    /// </summary>
+    private void SetKernelReadAhead()
+    {
+        if (Options.KernelReadAheadBytes <= 0)
+        {
+            return;
+        }
+
+        string? device = null;
+        try
+        {
+            var mountPoint = Path.GetFullPath(MountPoint).TrimEnd('/');
+            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                // "<id> <parent> <major:minor> <root> <mount point> ..."; the last line for the point is the newest mount.
+                var fields = line.Split(' ');
+                if (fields.Length > 4 && UnescapeMountInfo(fields[4]) == mountPoint)
+                {
+                    device = fields[2];
+                }
+            }
+
+            if (device is null)
+            {
+                LogReadAheadNotSet(_logger, Options.KernelReadAheadBytes >> 10, "the mount is not in /proc/self/mountinfo");
+                return;
+            }
+
+            File.WriteAllText($"/sys/class/bdi/{device}/read_ahead_kb", (Options.KernelReadAheadBytes >> 10).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            LogReadAheadSet(_logger, Options.KernelReadAheadBytes >> 10, device);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogReadAheadNotSet(_logger, Options.KernelReadAheadBytes >> 10, e.Message);
+        }
+
+        // mountinfo escapes space, tab, newline and backslash as \ooo (octal).
+        static string UnescapeMountInfo(string field) =>
+            field.Contains('\\') ? System.Text.RegularExpressions.Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()) : field;
     }
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -307,6 +359,12 @@ public sealed unsafe partial class FuseMount : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "FUSE connection: protocol {Major}.{Minor}, max_write {MaxWrite}, max_readahead {MaxReadahead}, capabilities 0x{Want:x}")]
     private static partial void LogConnected(ILogger logger, uint major, uint minor, uint maxWrite, uint maxReadahead, uint want);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kernel read-ahead {KiB} KiB (bdi {Device})")]
+    private static partial void LogReadAheadSet(ILogger logger, int kiB, string device);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kernel read-ahead not raised to {KiB} KiB ({Error}); sequential reads come as 128 KiB requests")]
+    private static partial void LogReadAheadNotSet(ILogger logger, int kiB, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unmounting {MountPoint}")]
     private static partial void LogUnmounting(ILogger logger, string mountPoint);
