@@ -58,6 +58,33 @@ public sealed class FuseBindingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sequential_reads_arrive_in_requests_larger_than_the_kernels_default_read_ahead()
+    {
+        // The kernel's own default (128 KiB) would cap every read request at 128 KiB; the mount raises its read-ahead.
+        var device = File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Last(f => f[4] == _mountPoint)[2];
+        Assert.Equal("4096", (await File.ReadAllTextAsync($"/sys/class/bdi/{device}/read_ahead_kb")).Trim());
+
+        var content = RandomNumberGenerator.GetBytes(16 << 20);
+        var path = Path.Combine(_mountPoint, "large.bin");
+        await File.WriteAllBytesAsync(path, content);
+        // A new open drops the kernel's cached pages of the file (no keep_cache), so the reads below reach the file system.
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+        {
+            var buffer = new byte[1 << 20];
+            var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+            }
+
+            Assert.Equal(SHA256.HashData(content), hash.GetHashAndReset());
+        }
+
+        Assert.True(_fileSystem.LargestRead > 128 << 10, $"largest read request {_fileSystem.LargestRead} bytes");
+    }
+
+    [Fact]
     public void Errors_come_back_as_their_errno()
     {
         Directory.CreateDirectory(Path.Combine(_mountPoint, "full"));

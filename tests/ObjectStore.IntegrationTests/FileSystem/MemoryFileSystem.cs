@@ -21,6 +21,11 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
     /// <summary>Requests answered, per operation name: lets a test see which path the kernel took.</summary>
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
+    /// <summary>The largest read request the kernel has sent: shows the read-ahead it works with.</summary>
+    public int LargestRead => Volatile.Read(ref _largestRead);
+
+    private int _largestRead;
+
     private sealed class Node(ulong inode, uint mode, uint uid, uint gid)
     {
         public ulong Inode { get; } = inode;
@@ -162,6 +167,11 @@ internal sealed class MemoryFileSystem : ILowLevelFileSystem
     public async ValueTask<int> ReadAsync(FuseContext context, ulong inode, ulong handle, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         Count("read");
+        for (var seen = Volatile.Read(ref _largestRead); destination.Length > seen; seen = Volatile.Read(ref _largestRead))
+        {
+            Interlocked.CompareExchange(ref _largestRead, destination.Length, seen);
+        }
+
         await Task.Yield(); // answer from another thread than libfuse's, as the real file system does
         lock (_nodes)
         {
