@@ -36,6 +36,23 @@ public sealed class ObjectRoundTripTests(InfraFixture infra) : IAsyncLifetime
         Assert.Equal(get.Headers.ETag, head.Headers.ETag);
     }
 
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(1024 * 1024)]
+    public async Task A_put_answers_with_where_its_time_went(int size)
+    {
+        using var put = await _cluster.Client.PutAsync($"/objects/timed-{size}-{Guid.NewGuid():N}", new ByteArrayContent(TestData.Bytes(size, seed: 7)));
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var metrics = Assert.Single(put.Headers.GetValues("Server-Timing")).Split(", ")
+            .Select(m => m.Split(";dur="))
+            .ToDictionary(m => m[0], m => double.Parse(m[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["receive", "dedup", "store", "commit"], metrics.Keys);
+        // Storing reached data nodes over HTTP and committing reached etcd: neither can take no time at all.
+        Assert.True(metrics["store"] > 0, $"store {metrics["store"]} ms");
+        Assert.True(metrics["commit"] > 0, $"commit {metrics["commit"]} ms");
+    }
+
     [Fact]
     public async Task A_300_MiB_object_streams_both_ways_in_bounded_api_memory()
     {

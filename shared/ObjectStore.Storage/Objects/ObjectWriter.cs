@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,27 +31,42 @@ public sealed partial class ObjectWriter(
 
     private ObjectStoreOptions Options => options.Value;
 
-    public async Task<ObjectVersion> PutAsync(ObjectName name, Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken)
+    /// <param name="timings">Filled with where the time went, when given (the Api's Server-Timing header).</param>
+    public async Task<ObjectVersion> PutAsync(ObjectName name, Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken, PutTimings? timings = null)
     {
+        timings ??= new PutTimings();
         var layout = placement.LayoutFor(contentLength);
+        var started = PutTimings.Now;
         if (digest is { } known && await stored.IsStoredAsync(known, layout, cancellationToken).ConfigureAwait(false))
         {
+            timings.AddDedup(started);
             // The client told us the hash and those bytes are already stored: verify the body, send nothing to data nodes.
+            started = PutTimings.Now;
             var (hash, size) = await RequestBody.HashAsync(body, contentLength, Options.StreamBufferBytes, cancellationToken).ConfigureAwait(false);
             RequestBody.CheckDigest(digest, hash);
+            timings.AddReceive(started);
             LogDeduplicated(name.Value, hash.Hex);
-            return await metadata.AppendAsync(name, size, hash.Hex, deleted: false, layout.ToString(), cancellationToken).ConfigureAwait(false);
+            return await CommitAsync(name, size, hash, layout, timings, cancellationToken).ConfigureAwait(false);
         }
 
+        timings.AddDedup(started);
         var (content, length, used) = layout.IsErasureCoded
-            ? await UploadCodedAsync(body, contentLength, digest, cancellationToken).ConfigureAwait(false)
-            : await UploadCopiesAsync(body, contentLength!.Value, digest, layout, cancellationToken).ConfigureAwait(false);
+            ? await UploadCodedAsync(body, contentLength, digest, timings, cancellationToken).ConfigureAwait(false)
+            : await UploadCopiesAsync(body, contentLength!.Value, digest, layout, timings, cancellationToken).ConfigureAwait(false);
         if (used != placement.DefaultLayoutFor(contentLength))
         {
             LogNarrowLayout(name.Value, used.ToString());
         }
 
-        return await metadata.AppendAsync(name, length, content.Hex, deleted: false, used.ToString(), cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(name, length, content, used, timings, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ObjectVersion> CommitAsync(ObjectName name, long size, ContentHash content, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
+    {
+        var started = PutTimings.Now;
+        var version = await metadata.AppendAsync(name, size, content.Hex, deleted: false, layout.ToString(), cancellationToken).ConfigureAwait(false);
+        timings.AddCommit(started);
+        return version;
     }
 
     public async Task<ObjectVersion> DeleteAsync(ObjectName name, CancellationToken cancellationToken)
@@ -79,22 +95,29 @@ public sealed partial class ObjectWriter(
     /// known before any node sees it, and a copy that fails — node refused, died midway, stored other bytes — is
     /// simply stored on another node: the PUT succeeds as long as enough distinct nodes take a copy.
     /// </summary>
-    private async Task<(ContentHash, long, ObjectLayout)> UploadCopiesAsync(Stream body, long contentLength, ContentHash? digest, ObjectLayout layout, CancellationToken cancellationToken)
+    private async Task<(ContentHash, long, ObjectLayout)> UploadCopiesAsync(Stream body, long contentLength, ContentHash? digest, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(contentLength, 1));
         try
         {
+            var started = PutTimings.Now;
             var data = buffer.AsMemory(0, (int)contentLength);
             await RequestBody.ReadWholeAsync(body, data, cancellationToken).ConfigureAwait(false);
             var hash = ContentHash.FromBytes(SHA256.HashData(data.Span));
             RequestBody.CheckDigest(digest, hash);
+            timings.AddReceive(started);
             // With a digest, PutAsync has just asked this very question.
-            if (digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false))
+            started = PutTimings.Now;
+            var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
+            timings.AddDedup(started);
+            if (already)
             {
                 return (hash, contentLength, layout);
             }
 
+            started = PutTimings.Now;
             await StoreCopiesAsync(hash, data, layout.Copies, cancellationToken).ConfigureAwait(false);
+            timings.AddStore(started);
             cache.Add(hash.Hex, data.Span);
             return (hash, contentLength, layout);
         }
@@ -188,8 +211,9 @@ public sealed partial class ObjectWriter(
     }
 
     /// <summary>Cuts the body into stripes as it arrives, encodes parity, and streams shard i to node i.</summary>
-    private async Task<(ContentHash, long, ObjectLayout)> UploadCodedAsync(Stream body, long? contentLength, ContentHash? digest, CancellationToken cancellationToken)
+    private async Task<(ContentHash, long, ObjectLayout)> UploadCodedAsync(Stream body, long? contentLength, ContentHash? digest, PutTimings timings, CancellationToken cancellationToken)
     {
+        var started = PutTimings.Now;
         var (uploads, layout, nodes) = await StartUploadsAsync(contentLength, cancellationToken).ConfigureAwait(false);
         using var busy = nodes;
         var codec = codecs.For(layout);
@@ -198,6 +222,7 @@ public sealed partial class ObjectWriter(
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         ContentHash hash = default;
         long length = 0;
+        var dedup = TimeSpan.Zero;
         try
         {
             var committed = await SendAsync(uploads, async () =>
@@ -236,10 +261,13 @@ public sealed partial class ObjectWriter(
                 await uploads.CompleteAsync().ConfigureAwait(false);
                 hash = ContentHash.FromBytes(sha.GetHashAndReset());
                 RequestBody.CheckDigest(digest, hash);
-                return await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false)
-                    ? null
-                    : Enumerable.Range(0, layout.TotalShards).Select(i => new StoredKey(layout.StorageId(hash), i)).ToList();
+                var asked = PutTimings.Now;
+                var already = await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
+                dedup = Stopwatch.GetElapsedTime(asked);
+                return already ? null : Enumerable.Range(0, layout.TotalShards).Select(i => new StoredKey(layout.StorageId(hash), i)).ToList();
             }).ConfigureAwait(false);
+            timings.AddStore(started);
+            timings.MoveStoreToDedup(dedup);
             if (committed)
             {
                 var storageId = layout.StorageId(hash);

@@ -70,6 +70,26 @@ public sealed class ObjectWriterTests
         }
     }
 
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(Large)]
+    public async Task A_put_says_where_its_time_went_in_the_server_timing_form(int size)
+    {
+        var store = new StoreUnderTest();
+        var timings = new PutTimings();
+
+        await store.Writer.PutAsync(StoreUnderTest.Name("t"), new MemoryStream(TestBytes.Random(size)), size, null, CancellationToken.None, timings);
+
+        Assert.True(timings.Store > TimeSpan.Zero);
+        Assert.True(timings.Commit > TimeSpan.Zero);
+        Assert.True(size > 128 * 1024 || timings.Receive > TimeSpan.Zero, "a small body is received whole before storing");
+        var metrics = timings.ToString().Split(", ").Select(m => m.Split(";dur=")).ToList();
+        Assert.Equal(["receive", "dedup", "store", "commit"], metrics.Select(m => m[0]));
+        Assert.Equal(
+            new[] { timings.Receive, timings.Dedup, timings.Store, timings.Commit }.Select(t => Math.Round(t.TotalMilliseconds, 2)),
+            metrics.Select(m => double.Parse(m[1], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [Fact]
     public async Task A_body_of_unknown_length_is_coded_whatever_its_size()
     {
