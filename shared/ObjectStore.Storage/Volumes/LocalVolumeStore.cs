@@ -179,8 +179,8 @@ public sealed partial class LocalVolumeStore
     /// <see cref="StoreAsync"/> of a body that fits one chunk (the Api's small PUTs): read whole into a pooled buffer
     /// and checked before anything touches the disk, so a wrong hash or short body writes nothing, and content already
     /// here intact is not written again. Then one gathered write of data, sums and footer, fsync, rename, directory
-    /// fsync, all synchronous: for a few KiB, .NET's asynchronous file calls cost a thread-pool hop each and a
-    /// preallocation and footer read-back cost syscalls, which a node of small PUTs spent a third of its CPU on.
+    /// fsync, all synchronous: for a few KiB, .NET's asynchronous file calls cost a thread-pool hop each, and the
+    /// streaming path's preallocation, footer read-back and separate temp-file delete cost syscalls per object (perf).
     /// </summary>
     private async Task<TempWrite> StoreSmallAsync(StoredKey key, Stream body, int length, CancellationToken cancellationToken)
     {
