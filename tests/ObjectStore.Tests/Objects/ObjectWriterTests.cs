@@ -85,9 +85,10 @@ public sealed class ObjectWriterTests
         Assert.True(size > 128 * 1024 || timings.Receive > TimeSpan.Zero, "a small body is received whole before storing");
         var metrics = timings.ToString().Split(", ").Select(m => m.Split(";dur=")).ToList();
         Assert.Equal(["receive", "dedup", "store", "commit"], metrics.Select(m => m[0]));
+        // Each metric is its phase in milliseconds with two decimals, in that order.
         Assert.Equal(
-            new[] { timings.Receive, timings.Dedup, timings.Store, timings.Commit }.Select(t => Math.Round(t.TotalMilliseconds, 2)),
-            metrics.Select(m => double.Parse(m[1], System.Globalization.CultureInfo.InvariantCulture)));
+            new[] { timings.Receive, timings.Dedup, timings.Store, timings.Commit }.Select(t => t.TotalMilliseconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)),
+            metrics.Select(m => m[1]));
     }
 
     [Fact]
