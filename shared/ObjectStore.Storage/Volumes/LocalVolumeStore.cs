@@ -212,8 +212,7 @@ public sealed partial class LocalVolumeStore
             ObjectFileFormat.WriteFooter(footer.Span, length, hash, sums.Span);
             var written = new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.Span));
             var target = ObjectPath(key);
-            if (File.Exists(target) && ReadFooterOrNull(target) is { } stored && stored.Length == length
-                && stored.SumsChecksum == BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..]) && stored.Sha256.AsSpan().SequenceEqual(hash))
+            if (HoldsIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..]))))
             {
                 LogDeduplicated(key.FileName);
                 return written;
@@ -277,18 +276,11 @@ public sealed partial class LocalVolumeStore
         }
 
         var target = ObjectPath(key);
-        if (File.Exists(target))
+        if (HoldsIntact(target, footer!.Value))
         {
-            // Same key, same bytes by construction (a whole copy is named by its hash, a shard by content and layout),
-            // unless the stored one has rotted: then the fresh upload replaces it.
-            var stored = ReadFooterOrNull(target);
-            if (stored is not null && stored.Value.SumsChecksum == footer!.Value.SumsChecksum
-                && stored.Value.Sha256.AsSpan().SequenceEqual(footer.Value.Sha256))
-            {
-                TryDelete(path);
-                LogDeduplicated(key.FileName);
-                return false;
-            }
+            TryDelete(path);
+            LogDeduplicated(key.FileName);
+            return false;
         }
 
         File.Move(path, target, overwrite: true);
@@ -439,6 +431,14 @@ public sealed partial class LocalVolumeStore
         IsValidTempId(tempId) ? Path.Combine(_temp, tempId) : throw new ArgumentException("temp id must be 32 lower-case hex digits", nameof(tempId));
 
     private string ObjectPath(StoredKey key) => Path.Combine(_objects, key.FileName);
+
+    /// <summary>
+    /// Same key, same bytes by construction (a whole copy is named by its hash, a shard by content and layout), unless
+    /// the stored one has rotted: true only when the file there has this footer's sums and hash.
+    /// </summary>
+    private static bool HoldsIntact(string target, ObjectFileFormat.Footer footer) =>
+        File.Exists(target) && ReadFooterOrNull(target) is { } stored && stored.SumsChecksum == footer.SumsChecksum
+        && stored.Sha256.AsSpan().SequenceEqual(footer.Sha256);
 
     private static ObjectFileFormat.Footer? ReadFooterOrNull(string path)
     {
