@@ -85,6 +85,19 @@ public sealed class ObjectStoreOptions
     /// </summary>
     public long ReplicateUpToBytes { get; set; } = 128 * 1024;
 
+    /// <summary>
+    /// Coded objects of a known length up to this size are read whole into memory and stored with one request per
+    /// shard that writes, fsyncs and publishes it (as small copies are), instead of streaming temp uploads that are
+    /// committed by a second request. Default 4 MiB: shards of at most 1 MiB, which a data node writes in one call.
+    /// </summary>
+    public long BufferCodedUpToBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// Ceiling on the memory an Api instance holds for such PUTs at once (body and parity); a PUT that would pass it
+    /// streams instead. Default 64 MiB.
+    /// </summary>
+    public long BufferedWritesBudgetBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Durable queue of repair requests, consumed by one Api instance each. Default <c>objectstore-repairs</c>.</summary>
     public string RepairQueue { get; set; } = "objectstore-repairs";
 

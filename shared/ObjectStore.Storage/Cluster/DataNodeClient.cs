@@ -33,9 +33,10 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
             ?? throw new DataNodeException(address, "empty upload answer");
     }
 
-    public async Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, string blockChecksum, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, Url(address, DataNodeProtocol.ObjectPath(key.FileName))) { Content = new ReadOnlyMemoryContent(content) };
+        request.Headers.Add(DataNodeProtocol.BlockChecksumHeader, blockChecksum);
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<TempUploadResult>(cancellationToken).ConfigureAwait(false)

@@ -25,10 +25,14 @@ public static class DataNodeProtocol
 
     /// <summary>
     /// <c>GET</c> (with an optional single <c>Range: bytes=a-b</c>), <c>HEAD</c>, <c>DELETE</c> of a stored key; <c>PUT</c> of a
-    /// whole object in one request (stored, checked against the key's hash, published durably), answered with a
-    /// <see cref="TempUploadResult"/>: 409 when the body's hash is not the key's.
+    /// whole object or a shard in one request (stored, checked, published durably), answered with a
+    /// <see cref="TempUploadResult"/>: 409 when the body's hash is not the key's or its block checksum not the
+    /// <see cref="BlockChecksumHeader"/> (which a shard must carry: nothing else vouches for its bytes).
     /// </summary>
     public const string ObjectRoute = "objects/{key}";
+
+    /// <summary>Header of a one-request store: the sender's block checksum of the body (<see cref="FormatBlockChecksum"/>).</summary>
+    public const string BlockChecksumHeader = "X-Block-Checksum";
 
     /// <summary>
     /// <c>GET</c> with <c>after</c> (a stored key) and <c>limit</c>: one page of the keys the node holds, in key order, as
@@ -51,7 +55,8 @@ public static class DataNodeProtocol
     /// <summary>
     /// Status codes a node answers with: 200/204 done; 206 a range; 400 a malformed id, key or body length (the
     /// caller's bug, never retried elsewhere); 404 not stored here, or stored but failing verification (the node
-    /// quarantined it); 409 a commit whose content is not what its key says; 416 an unsatisfiable range. Anything
+    /// quarantined it); 409 a commit or store whose content is not what its key says, or a store whose block
+    /// checksum is not the sender's; 416 an unsatisfiable range. Anything
     /// else, and a refused connection, makes the node unusable for this request.
     /// </summary>
     public static class Status
@@ -65,6 +70,12 @@ public static class DataNodeProtocol
 
     /// <summary>The block checksum of a whole upload, as the node answers it: the XxHash3 of its blocks' little-endian XxHash3s.</summary>
     public static string FormatBlockChecksum(ulong sumOfSums) => sumOfSums.ToString("x16", CultureInfo.InvariantCulture);
+
+    public static bool TryParseBlockChecksum(string? text, out ulong sumOfSums)
+    {
+        sumOfSums = 0;
+        return text is { Length: 16 } && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out sumOfSums);
+    }
 
     /// <summary>
     /// Accumulates the per-block sums of a body as it is sent or received, in pieces of any size: every piece but the

@@ -30,10 +30,11 @@ public interface IDataNodeClient
     Task<TempUploadResult> PutTempAsync(string address, string tempId, PipeReader body, long? length, bool shard, Action onStreaming, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores a whole object in one round trip: the node checks the content against the hash in <paramref name="key"/>
-    /// and publishes it durably before answering with what it stored.
+    /// Stores a whole object or a shard in one round trip: the node checks the content against the hash in
+    /// <paramref name="key"/> (a whole object) and against <paramref name="blockChecksum"/>, and publishes it durably
+    /// before answering with what it stored.
     /// </summary>
-    Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, string blockChecksum, CancellationToken cancellationToken);
 
     /// <summary>Publishes a temp upload under <paramref name="key"/>.</summary>
     Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken);

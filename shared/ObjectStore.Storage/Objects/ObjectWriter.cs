@@ -50,9 +50,11 @@ public sealed partial class ObjectWriter(
         }
 
         timings.AddDedup(started);
-        var (content, length, used) = layout.IsErasureCoded
-            ? await UploadCodedAsync(body, contentLength, digest, timings, cancellationToken).ConfigureAwait(false)
-            : await UploadCopiesAsync(body, contentLength!.Value, digest, layout, timings, cancellationToken).ConfigureAwait(false);
+        var (content, length, used) = !layout.IsErasureCoded
+            ? await UploadCopiesAsync(body, contentLength!.Value, digest, layout, timings, cancellationToken).ConfigureAwait(false)
+            : contentLength is { } bounded and > 0 && bounded <= Options.BufferCodedUpToBytes && TryReserveBuffer(BufferFor(layout, bounded))
+                ? await UploadShardsWholeAsync(body, bounded, digest, layout, timings, cancellationToken).ConfigureAwait(false)
+                : await UploadCodedAsync(body, contentLength, digest, timings, cancellationToken).ConfigureAwait(false);
         if (used != placement.DefaultLayoutFor(contentLength))
         {
             LogNarrowLayout(name.Value, used.ToString());
@@ -146,19 +148,22 @@ public sealed partial class ObjectWriter(
             }
 
             tried.UnionWith(choice.Addresses);
-            var results = await Task.WhenAll(choice.Addresses.Select(a => TryStoreCopyAsync(a, hash, data, expected, cancellationToken))).ConfigureAwait(false);
+            var results = await Task.WhenAll(choice.Addresses.Select(a => TryStoreAsync(a, hash, data, expected, cancellationToken))).ConfigureAwait(false);
             holders.AddRange(choice.Addresses.Where((_, i) => results[i]).Select(a => new LocateReply(a, hash.Hex, Found: true)));
         }
 
         locator.Remember(hash, 0, holders);
     }
 
-    /// <summary>One copy in one round trip: the node checks it against the hash, stores and publishes it durably.</summary>
-    private async Task<bool> TryStoreCopyAsync(string address, ContentHash hash, ReadOnlyMemory<byte> data, string blockChecksum, CancellationToken cancellationToken)
+    /// <summary>
+    /// One copy or shard in one round trip: the node checks it (a copy against its hash, either against the block
+    /// checksum), stores and publishes it durably.
+    /// </summary>
+    private async Task<bool> TryStoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> data, string blockChecksum, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await dataNodes.StoreAsync(address, hash, data, cancellationToken).ConfigureAwait(false);
+            var result = await dataNodes.StoreAsync(address, key, data, blockChecksum, cancellationToken).ConfigureAwait(false);
             return result.Size == data.Length && result.BlockChecksum == blockChecksum
                 ? true
                 : throw new DataNodeException(address, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {data.Length} with {blockChecksum}");

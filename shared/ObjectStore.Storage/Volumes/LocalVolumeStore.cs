@@ -155,17 +155,22 @@ public sealed partial class LocalVolumeStore
     /// Stores a whole object or shard in one call: a temp upload (fsynced), checked against its key, then committed
     /// durably. The temp file is removed on any failure.
     /// </summary>
-    public async Task<TempWrite> StoreAsync(StoredKey key, Stream body, long? expectedLength, CancellationToken cancellationToken)
+    /// <param name="blockChecksum">
+    /// What the sender computed over the body (<see cref="Cluster.DataNodeProtocol.BlockChecksums"/>); when given, other
+    /// bytes are refused before they are published. A shard has no hash to be checked against, so only this vouches for it.
+    /// </param>
+    public async Task<TempWrite> StoreAsync(StoredKey key, Stream body, long? expectedLength, CancellationToken cancellationToken, ulong? blockChecksum = null)
     {
         if (expectedLength is { } known and >= 0 and <= ChunkSize)
         {
-            return await StoreSmallAsync(key, body, (int)known, cancellationToken).ConfigureAwait(false);
+            return await StoreSmallAsync(key, body, (int)known, blockChecksum, cancellationToken).ConfigureAwait(false);
         }
 
         var tempId = Guid.NewGuid().ToString("N");
         var written = await WriteTempAsync(tempId, body, expectedLength, cancellationToken, hashContent: key.Shard is null).ConfigureAwait(false);
         try
         {
+            CheckBlockChecksum(blockChecksum, written.BlockChecksum);
             await CommitAsync(tempId, key, cancellationToken).ConfigureAwait(false);
             return written;
         }
@@ -182,7 +187,7 @@ public sealed partial class LocalVolumeStore
     /// fsync, all synchronous: for a few KiB, .NET's asynchronous file calls cost a thread-pool hop each, and the
     /// streaming path's preallocation, footer read-back and separate temp-file delete cost syscalls per object (perf).
     /// </summary>
-    private async Task<TempWrite> StoreSmallAsync(StoredKey key, Stream body, int length, CancellationToken cancellationToken)
+    private async Task<TempWrite> StoreSmallAsync(StoredKey key, Stream body, int length, ulong? blockChecksum, CancellationToken cancellationToken)
     {
         var sumsLength = (int)ObjectFileFormat.BlockCount(length) * ObjectFileFormat.SumSize;
         var buffer = ArrayPool<byte>.Shared.Rent(length + sumsLength + ObjectFileFormat.FooterSize + 1);
@@ -211,6 +216,7 @@ public sealed partial class LocalVolumeStore
             var footer = buffer.AsMemory(length + sumsLength, ObjectFileFormat.FooterSize);
             ObjectFileFormat.WriteFooter(footer.Span, length, hash, sums.Span);
             var written = new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.Span));
+            CheckBlockChecksum(blockChecksum, written.BlockChecksum);
             var target = ObjectPath(key);
             if (HoldsIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..]))))
             {
@@ -242,6 +248,14 @@ public sealed partial class LocalVolumeStore
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void CheckBlockChecksum(ulong? expected, ulong actual)
+    {
+        if (expected is { } sent && sent != actual)
+        {
+            throw new BlockChecksumMismatchException(sent, actual);
         }
     }
 

@@ -13,3 +13,7 @@ public sealed class BodyLengthException(long expected, long actual)
 /// <summary>A temp upload's bytes hash to something other than what the committer expected.</summary>
 public sealed class HashMismatchException(string expected, string actual)
     : Exception($"content hash is {actual}, expected {expected}");
+
+/// <summary>A body's block checksum is not the one its sender computed: it was damaged on the way, and nothing was published.</summary>
+public sealed class BlockChecksumMismatchException(ulong expected, ulong actual)
+    : Exception($"block checksum is {actual:x16}, the sender computed {expected:x16}; nothing was stored");

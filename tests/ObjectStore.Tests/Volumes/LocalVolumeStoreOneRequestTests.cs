@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 using ObjectStore.Storage.Volumes;
 using ObjectStore.Tests.Support;
@@ -95,6 +96,28 @@ public sealed class LocalVolumeStoreOneRequestTests : IDisposable
         await Store.StoreAsync(hash, new UploadStream(data), data.Length, CancellationToken.None);
 
         Assert.Single(Store.Keys());
+        Assert.Empty(_volume.TempFiles);
+    }
+
+    [Theory]
+    [InlineData(64 * 1024)]
+    [InlineData((2 * 1024 * 1024) + 3)]
+    public async Task A_shard_is_published_only_when_its_block_checksum_is_the_senders(int size)
+    {
+        var data = TestBytes.Random(size, seed: 5);
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(data);
+        var key = new StoredKey(ContentHash.FromBytes(SHA256.HashData([7])), 2);
+
+        var wrong = await Assert.ThrowsAsync<BlockChecksumMismatchException>(() => Store.StoreAsync(key, new UploadStream(data), size, CancellationToken.None, sums.SumOfSums ^ 1));
+        Assert.Contains("nothing was stored", wrong.Message);
+        Assert.False(Store.Contains(key));
+        Assert.Empty(_volume.TempFiles);
+
+        var written = await Store.StoreAsync(key, new UploadStream(data), size, CancellationToken.None, sums.SumOfSums);
+
+        Assert.Equal(sums.SumOfSums, written.BlockChecksum);
+        Assert.True(Store.Contains(key));
         Assert.Empty(_volume.TempFiles);
     }
 

@@ -34,5 +34,8 @@ internal sealed class FakeDataNode(string address)
 
     public int UploadsStarted;
 
+    /// <summary>Copies and shards stored by one request each (no temp upload, no commit).</summary>
+    public int OneRequestStores;
+
     public int Reads;
 }

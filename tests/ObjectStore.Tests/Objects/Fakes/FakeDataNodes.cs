@@ -118,7 +118,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         return new TempUploadResult(shard ? new string('0', 64) : Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, sums.ToString());
     }
 
-    public Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, string blockChecksum, CancellationToken cancellationToken)
     {
         var node = _nodes[address];
         Interlocked.Increment(ref node.UploadsStarted);
@@ -138,15 +138,21 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
             bytes[bytes.Length / 2] ^= 0x40;
         }
 
-        if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != key.Hash.Hex)
+        if (key.Shard is null && Convert.ToHexStringLower(SHA256.HashData(bytes)) != key.Hash.Hex)
         {
             throw new DataNodeException(address, $"{DataNodeProtocol.Status.HashMismatch} content is not {key.Hash.Hex}");
         }
 
-        node.Objects[key.FileName] = bytes;
         var sums = new DataNodeProtocol.BlockChecksums();
         sums.Append(bytes);
-        return Task.FromResult(new TempUploadResult(key.Hash.Hex, bytes.Length, sums.ToString()));
+        if (sums.ToString() != blockChecksum)
+        {
+            throw new DataNodeException(address, $"{DataNodeProtocol.Status.HashMismatch} block checksum is {sums}, the sender computed {blockChecksum}");
+        }
+
+        node.Objects[key.FileName] = bytes;
+        Interlocked.Increment(ref node.OneRequestStores);
+        return Task.FromResult(new TempUploadResult(key.Shard is null ? key.Hash.Hex : new string('0', 64), bytes.Length, sums.ToString()));
     }
 
     public Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
