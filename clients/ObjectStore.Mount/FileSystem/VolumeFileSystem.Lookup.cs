@@ -8,9 +8,10 @@ public sealed partial class VolumeFileSystem
         ToFuse(await meta.LookupAsync(parent, name, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
-    /// A directory this mount has just read or changed is answered from what it knows (the kernel asks after every create in
-    /// it, for its permission check): as fresh as the kernel's own attribute cache would be.
+    /// A directory this mount has just read or changed, or a file it has just written, is answered from what it knows (the
+    /// kernel asks for a directory after every create in it, for its permission check, and for a file before every chown,
+    /// to clear its set-user-id bit): as fresh as the kernel's own attribute cache would be.
     /// </summary>
     public async ValueTask<FuseAttributes> GetAttributesAsync(FuseContext context, ulong inode, ulong? handle, CancellationToken cancellationToken) =>
-        ToFuse(inode, meta.RecentDirectoryAttributes(inode) ?? await meta.GetAttributesAsync(inode, cancellationToken).ConfigureAwait(false));
+        ToFuse(inode, meta.RecentAttributes(inode) ?? await meta.GetAttributesAsync(inode, cancellationToken).ConfigureAwait(false));
 }

@@ -56,10 +56,11 @@ public interface IFileSystemMeta : IAsyncDisposable
     Task<InodeAttributes> OpenAsync(ulong inode, CancellationToken ct);
 
     /// <summary>
-    /// A directory's attributes as this session read or wrote them a moment ago (<see cref="FileSystemMetaOptions.DirectoryCacheTime"/>),
-    /// else null; no round trip. The kernel asks for a directory's attributes again after every create in it.
+    /// A directory's attributes as this session read or wrote them, or a file's as it wrote them, a moment ago
+    /// (<see cref="FileSystemMetaOptions.DirectoryCacheTime"/>), else null; no round trip. The kernel asks for a directory's
+    /// attributes again after every create in it, and for a file's before every chown.
     /// </summary>
-    InodeAttributes? RecentDirectoryAttributes(ulong inode);
+    InodeAttributes? RecentAttributes(ulong inode);
 
     /// <summary>Counts an open handle on a file this session has just created: the create answered its attributes, so nothing is read.</summary>
     void OpenCreated(ulong inode);

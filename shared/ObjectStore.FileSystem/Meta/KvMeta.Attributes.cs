@@ -6,9 +6,20 @@ public sealed partial class KvMeta
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.Mode is > 0xFFF) throw MetaErrors.Invalid($"mode {Convert.ToString(changes.Mode.Value, 8)} has bits beyond 07777");
+        var attempts = 0;
         return RunAsync(async (txn, token) =>
         {
-            var old = await txn.RequireAttributesAsync(inode, token);
+            InodeAttributes old;
+            var withoutExtendedAttributes = false;
+            if (++attempts == 1 && RecentFile(inode) is { } known)
+            {
+                // Written by this client a moment ago (see KnownFiles): commit against that revision, no read.
+                old = known.Attributes;
+                txn.RequireUnchanged(_keys.Attributes(inode), known.ModRevision);
+                withoutExtendedAttributes = known.WithoutExtendedAttributes;
+            }
+            else
+                old = await txn.RequireAttributesAsync(inode, token);
             var updated = old with
             {
                 Mode = changes.Mode ?? old.Mode,
@@ -19,6 +30,7 @@ public sealed partial class KvMeta
                 CtimeNs = changes.CtimeNs ?? NowNs(),
             };
             txn.PutAttributes(inode, updated);
+            RememberFile(txn, inode, updated, withoutExtendedAttributes);
             return updated;
         }, ct);
     }

@@ -17,18 +17,37 @@ public sealed partial class KvMeta
             throw MetaErrors.Invalid($"slice {slice} does not fit at {position} of a chunk of {FileLayout.ChunkSize} bytes");
         var added = new ChunkSlice(position, slice);
         InodeAttributes result;
+        var attempts = 0;
         using (await _locks.AcquireAsync(inode, ct))
             result = await RunAsync(async (txn, token) =>
         {
-            var values = await txn.GetManyAsync([_keys.Attributes(inode), _keys.Chunk(inode, chunkIndex)], token);
-            if (values[0] is not { } attributeValue) throw MetaErrors.NoInode(inode);
-            var old = AttributeCodec.Decode(attributeValue);
-            if (old.Type != InodeType.File) throw old.Type == InodeType.Directory ? MetaErrors.IsDirectory(inode) : MetaErrors.Invalid($"inode {inode} is not a regular file");
-            var slices = values[1] is { } chunkValue ? ChunkCodec.Decode(chunkValue) : [];
+            InodeAttributes old;
+            IReadOnlyList<ChunkSlice> slices;
+            var withoutExtendedAttributes = false;
+            var chunkStart = (ulong)chunkIndex * FileLayout.ChunkSize;
+            if (++attempts == 1 && RecentFile(inode) is { } known && known.Attributes.Length <= chunkStart)
+            {
+                // Written by this client a moment ago and not yet as long as this chunk (a file being filled, a small
+                // file's only slice): no read; the commit requires the attributes unchanged and the chunk absent.
+                old = known.Attributes;
+                txn.RequireUnchanged(_keys.Attributes(inode), known.ModRevision);
+                txn.RequireIncarnation(_keys.Chunk(inode, chunkIndex), 0);
+                slices = [];
+                withoutExtendedAttributes = known.WithoutExtendedAttributes;
+            }
+            else
+            {
+                var values = await txn.GetManyAsync([_keys.Attributes(inode), _keys.Chunk(inode, chunkIndex)], token);
+                if (values[0] is not { } attributeValue) throw MetaErrors.NoInode(inode);
+                old = AttributeCodec.Decode(attributeValue);
+                if (old.Type != InodeType.File) throw old.Type == InodeType.Directory ? MetaErrors.IsDirectory(inode) : MetaErrors.Invalid($"inode {inode} is not a regular file");
+                slices = values[1] is { } chunkValue ? ChunkCodec.Decode(chunkValue) : [];
+            }
             var kept = slices.Where(s => s.Position < added.Position || s.End > added.End).Append(added).ToList();
-            var end = (ulong)chunkIndex * FileLayout.ChunkSize + added.End;
+            var end = chunkStart + added.End;
             var updated = old with { Length = Math.Max(old.Length, end), MtimeNs = mtimeNs, CtimeNs = NowNs() };
             txn.PutAttributes(inode, updated);
+            RememberFile(txn, inode, updated, withoutExtendedAttributes);
             txn.Put(_keys.Chunk(inode, chunkIndex), ChunkCodec.Encode(kept));
             await QueueUnreferencedSlicesAsync(txn, inode, slices, kept, token);
             txn.UsedBytesDelta = SpaceOf(updated) - SpaceOf(old);

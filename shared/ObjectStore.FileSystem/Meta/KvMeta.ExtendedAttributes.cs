@@ -5,8 +5,9 @@ public sealed partial class KvMeta
     public Task<byte[]> GetExtendedAttributeAsync(ulong inode, string name, CancellationToken ct)
     {
         Names.ValidateAttributeName(name);
-        // ls -l asks for security.selinux and system.posix_acl_access of every entry it has just listed.
-        if (ListedWithoutExtendedAttributes(inode)) return Task.FromException<byte[]>(MetaErrors.NoAttribute(inode, name));
+        // ls -l asks for security.selinux and system.posix_acl_access of every entry it has just listed; the kernel for
+        // security.capability before every write and chown.
+        if (ListedWithoutExtendedAttributes(inode) || CreatedWithoutExtendedAttributes(inode)) return Task.FromException<byte[]>(MetaErrors.NoAttribute(inode, name));
         return RunAsync(async (txn, token) =>
         {
             var values = await txn.GetManyAsync([_keys.Attributes(inode), _keys.ExtendedAttribute(inode, name)], token);
@@ -35,7 +36,7 @@ public sealed partial class KvMeta
     }
 
     public Task<IReadOnlyList<string>> ListExtendedAttributesAsync(ulong inode, CancellationToken ct) =>
-        ListedWithoutExtendedAttributes(inode) ? Task.FromResult<IReadOnlyList<string>>([]) : RunAsync<IReadOnlyList<string>>(async (txn, token) =>
+        ListedWithoutExtendedAttributes(inode) || CreatedWithoutExtendedAttributes(inode) ? Task.FromResult<IReadOnlyList<string>>([]) : RunAsync<IReadOnlyList<string>>(async (txn, token) =>
         {
             await txn.RequireAttributesAsync(inode, token);
             var names = new List<string>();

@@ -34,10 +34,11 @@ public sealed partial class KvMeta
     }
 
     /// <summary>
-    /// A directory's attributes as this client read or wrote them less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/>
-    /// ago, if it did: the kernel asks for them again after every create in the directory, and this client knows them.
+    /// A directory's attributes as this client read or wrote them, or a file's as it wrote them, less than
+    /// <see cref="FileSystemMetaOptions.DirectoryCacheTime"/> ago, if it did: the kernel asks for a directory's again after
+    /// every create in it, and for a file's before every chown (to clear set-user-id), and this client knows them.
     /// </summary>
-    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => RecentDirectory(inode)?.Attributes;
+    public InodeAttributes? RecentAttributes(ulong inode) => RecentDirectory(inode)?.Attributes ?? RecentFile(inode)?.Attributes;
 
     /// <summary>A directory read less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/> ago, if any.</summary>
     private KnownDirectory? RecentDirectory(ulong inode) =>

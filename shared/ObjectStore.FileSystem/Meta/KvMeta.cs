@@ -106,6 +106,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                     if (transaction.HasWrites)
                     {
                         ForgetWrittenDirectories(transaction.Writes);
+                        ForgetWrittenFiles(transaction.Writes);
                         ForgetListedInodes(transaction.Writes);
                     }
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);

@@ -83,7 +83,7 @@ internal sealed class SliceListMeta : IFileSystemMeta
     {
     }
 
-    public InodeAttributes? RecentDirectoryAttributes(ulong inode) => null;
+    public InodeAttributes? RecentAttributes(ulong inode) => null;
 
     public Task<IReadOnlyList<ChunkSlice>> ReadChunkAsync(ulong inode, uint chunkIndex, CancellationToken ct)
     {

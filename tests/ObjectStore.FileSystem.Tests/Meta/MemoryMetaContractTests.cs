@@ -34,4 +34,28 @@ public sealed class MemoryMetaContractTests : MetaContractTests
         var pages = entries / pageSize;
         Assert.InRange(_kv.ReadRoundTrips - before, 1, pages * 10);
     }
+
+    [Fact]
+    public async Task What_tar_does_to_a_file_it_just_created_reads_nothing_from_the_store()
+    {
+        var file = await Meta.CreateFile(Root, "extracted");
+        var slice = new Slice(await Meta.NewSliceIdAsync(None), 4096, 0, 4096);
+        var before = _kv.ReadRoundTrips;
+
+        // write (the kernel asks for security.capability first), futimens, fchown (again), fchmod, then close: the
+        // slice of what was written.
+        await ThrowsErrno(Errno.ENODATA, () => Meta.GetExtendedAttributeAsync(file.Inode, "security.capability", None));
+        await Meta.SetAttributesAsync(file.Inode, new SetAttributes { MtimeNs = 1_000_000_000 }, None);
+        await ThrowsErrno(Errno.ENODATA, () => Meta.GetExtendedAttributeAsync(file.Inode, "security.capability", None));
+        await Meta.SetAttributesAsync(file.Inode, new SetAttributes { Uid = 0, Gid = 0 }, None);
+        await Meta.SetAttributesAsync(file.Inode, new SetAttributes { Mode = 0x1B4 /* 0664 */ }, None);
+        await Meta.WriteAsync(file.Inode, 0, 0, slice, 1_000_000_000, None);
+
+        Assert.Equal(before, _kv.ReadRoundTrips);
+        var stored = await Meta.GetAttributesAsync(file.Inode, None);
+        // What the kernel's getattr before a chown is answered with.
+        Assert.Equal(stored, Meta.RecentAttributes(file.Inode));
+        Assert.Equal((0x1B4u, 0u, 0u, 4096ul, 1_000_000_000L), (stored.Mode, stored.Uid, stored.Gid, stored.Length, stored.MtimeNs));
+        Assert.Equal([new ChunkSlice(0, slice)], await Meta.ReadChunkAsync(file.Inode, 0, None));
+    }
 }
