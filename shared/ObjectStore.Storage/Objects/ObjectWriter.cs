@@ -13,7 +13,9 @@ namespace ObjectStore.Storage.Objects;
 /// The Api's writes. A PUT streams the body to data nodes as temp uploads while hashing it (whole copies for small
 /// objects, Reed–Solomon shards otherwise; see <see cref="ObjectLayout"/>), commits the uploads under the content hash
 /// only when the body is complete and verified, and only then writes the metadata version: the version write is the
-/// moment the object becomes visible, so a failed PUT leaves nothing visible.
+/// moment the object becomes visible, so a failed PUT leaves nothing visible. A body of known, bounded length is read
+/// whole first instead, and each copy or shard stored by one request (<see cref="UploadCopiesAsync"/>,
+/// <see cref="UploadShardsWholeAsync"/>).
 /// </summary>
 public sealed partial class ObjectWriter(
     IMetadataStore metadata,
