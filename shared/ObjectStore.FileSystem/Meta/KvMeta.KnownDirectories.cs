@@ -44,13 +44,20 @@ public sealed partial class KvMeta
     private KnownDirectory? RecentDirectory(ulong inode) =>
         _knownDirectories.TryGetValue(inode, out var known) && _time.GetElapsedTime(known.ReadAt) < _options.DirectoryCacheTime ? known : null;
 
-    /// <summary>Forgets the directories whose attributes a commit of this client changed or deleted (creates put back what they wrote).</summary>
-    private void ForgetWrittenDirectories(IReadOnlyList<KvWrite> writes)
+    /// <summary>
+    /// Forgets the directories and files whose attributes a commit of this client changed or deleted (the commits that
+    /// know what they wrote put it back: creates, and see KnownFiles).
+    /// </summary>
+    private void ForgetWrittenInodes(IReadOnlyList<KvWrite> writes)
     {
-        if (_knownDirectories.IsEmpty) return;
+        if (_knownDirectories.IsEmpty && _knownFiles.IsEmpty) return;
         foreach (var write in writes)
         {
-            if (_keys.AttributesInode(write.Key) is { } inode) _knownDirectories.TryRemove(inode, out _);
+            if (_keys.AttributesInode(write.Key) is { } inode)
+            {
+                _knownDirectories.TryRemove(inode, out _);
+                _knownFiles.TryRemove(inode, out _);
+            }
         }
     }
 

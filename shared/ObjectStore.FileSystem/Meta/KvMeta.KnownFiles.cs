@@ -34,16 +34,6 @@ public sealed partial class KvMeta
     private KnownFile? RecentFile(ulong inode) =>
         _knownFiles.TryGetValue(inode, out var known) && known.ModRevision > 0 && _time.GetElapsedTime(known.WrittenAt) < _options.DirectoryCacheTime ? known : null;
 
-    /// <summary>Forgets the files whose attributes a commit of this client changed or deleted (the commits that know what they wrote put it back).</summary>
-    private void ForgetWrittenFiles(IReadOnlyList<Kv.KvWrite> writes)
-    {
-        if (_knownFiles.IsEmpty) return;
-        foreach (var write in writes)
-        {
-            if (_keys.AttributesInode(write.Key) is { } inode) _knownFiles.TryRemove(inode, out _);
-        }
-    }
-
     /// <summary>
     /// True if this client created <paramref name="inode"/> less than <see cref="FileSystemMetaOptions.DirectoryCacheTime"/>
     /// ago and has seen no extended attribute added since: the kernel asks for security.capability before every write

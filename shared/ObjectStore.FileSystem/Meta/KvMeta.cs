@@ -105,8 +105,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                     }
                     if (transaction.HasWrites)
                     {
-                        ForgetWrittenDirectories(transaction.Writes);
-                        ForgetWrittenFiles(transaction.Writes);
+                        ForgetWrittenInodes(transaction.Writes);
                         ForgetListedInodes(transaction.Writes);
                     }
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);

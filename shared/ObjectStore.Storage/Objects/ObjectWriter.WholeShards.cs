@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -47,26 +46,18 @@ public sealed partial class ObjectWriter
         try
         {
             // Chosen before the body is read, so that a store without enough live nodes answers 503 having consumed nothing.
-            var nodes = ChooseStripe(layout, contentLength);
+            var nodes = ChooseStripe(layout, layout.ShardLength(contentLength));
             try
             {
                 data = ArrayPool<byte>.Shared.Rent((int)contentLength);
                 var content = data.AsMemory(0, (int)contentLength);
-                var started = PutTimings.Now;
-                await RequestBody.ReadWholeAsync(body, content, cancellationToken).ConfigureAwait(false);
-                var hash = ContentHash.FromBytes(SHA256.HashData(content.Span));
-                RequestBody.CheckDigest(digest, hash);
-                timings.AddReceive(started);
-                started = PutTimings.Now;
-                // With a digest, PutAsync has just asked this very question.
-                var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
-                timings.AddDedup(started);
+                var (hash, already) = await ReceiveWholeAsync(body, content, digest, layout, timings, cancellationToken).ConfigureAwait(false);
                 if (already)
                 {
                     return (hash, contentLength, layout);
                 }
 
-                started = PutTimings.Now;
+                var started = PutTimings.Now;
                 while (true)
                 {
                     var shardLength = (int)layout.ShardLength(contentLength);
@@ -102,7 +93,7 @@ public sealed partial class ObjectWriter
                     reserved += more;
                     layout = narrower;
                     nodes.Dispose();
-                    nodes = ChooseStripe(layout, contentLength);
+                    nodes = ChooseStripe(layout, layout.ShardLength(contentLength));
                 }
             }
             finally
@@ -118,9 +109,10 @@ public sealed partial class ObjectWriter
         }
     }
 
-    private NodePlacement.Choice ChooseStripe(ObjectLayout layout, long contentLength)
+    /// <summary>Distinct live nodes for every shard of <paramref name="layout"/>; 503 when there are too few.</summary>
+    private NodePlacement.Choice ChooseStripe(ObjectLayout layout, long shardLength)
     {
-        var nodes = placement.Choose(layout.NodesNeeded, layout.ShardLength(contentLength));
+        var nodes = placement.Choose(layout.NodesNeeded, shardLength);
         if (nodes.Addresses.Count < layout.NodesNeeded)
         {
             nodes.Dispose();

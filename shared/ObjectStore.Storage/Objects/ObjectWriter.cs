@@ -104,22 +104,14 @@ public sealed partial class ObjectWriter(
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(contentLength, 1));
         try
         {
-            var started = PutTimings.Now;
             var data = buffer.AsMemory(0, (int)contentLength);
-            await RequestBody.ReadWholeAsync(body, data, cancellationToken).ConfigureAwait(false);
-            var hash = ContentHash.FromBytes(SHA256.HashData(data.Span));
-            RequestBody.CheckDigest(digest, hash);
-            timings.AddReceive(started);
-            // With a digest, PutAsync has just asked this very question.
-            started = PutTimings.Now;
-            var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
-            timings.AddDedup(started);
+            var (hash, already) = await ReceiveWholeAsync(body, data, digest, layout, timings, cancellationToken).ConfigureAwait(false);
             if (already)
             {
                 return (hash, contentLength, layout);
             }
 
-            started = PutTimings.Now;
+            var started = PutTimings.Now;
             await StoreCopiesAsync(hash, data, layout.Copies, cancellationToken).ConfigureAwait(false);
             timings.AddStore(started);
             cache.Add(hash.Hex, data.Span);
@@ -129,6 +121,23 @@ public sealed partial class ObjectWriter(
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads a body of known length whole into <paramref name="data"/>, hashes and checks it against the client's
+    /// digest, and asks whether that content is already stored (with a digest, PutAsync has just asked).
+    /// </summary>
+    private async Task<(ContentHash Hash, bool AlreadyStored)> ReceiveWholeAsync(Stream body, Memory<byte> data, ContentHash? digest, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
+    {
+        var started = PutTimings.Now;
+        await RequestBody.ReadWholeAsync(body, data, cancellationToken).ConfigureAwait(false);
+        var hash = ContentHash.FromBytes(SHA256.HashData(data.Span));
+        RequestBody.CheckDigest(digest, hash);
+        timings.AddReceive(started);
+        started = PutTimings.Now;
+        var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
+        timings.AddDedup(started);
+        return (hash, already);
     }
 
     private async Task StoreCopiesAsync(ContentHash hash, ReadOnlyMemory<byte> data, int copies, CancellationToken cancellationToken)
@@ -190,13 +199,7 @@ public sealed partial class ObjectWriter(
         {
             var layout = placement.LayoutFor(contentLength);
             var shardLength = contentLength is { } known ? layout.ShardLength(known) : (long?)null;
-            var choice = placement.Choose(layout.NodesNeeded, shardLength ?? 0);
-            if (choice.Addresses.Count < layout.NodesNeeded)
-            {
-                choice.Dispose();
-                throw new StoreUnavailableException($"{layout} needs {layout.NodesNeeded} live data nodes, {choice.Addresses.Count} can take it; nothing was stored");
-            }
-
+            var choice = ChooseStripe(layout, shardLength ?? 0);
             var uploads = ShardUploadSet.Start(dataNodes, choice.Addresses, shardLength, shards: true, cancellationToken);
             try
             {
