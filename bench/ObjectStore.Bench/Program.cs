@@ -246,9 +246,15 @@ try
     log.WriteLine("[bench] warm-up");
     foreach (var target in targets)
     {
-        foreach (var (size, ops) in new[] { (profile.Sizes[0].Size, profile.WarmupSmallOps), (profile.Sizes[1].Size, profile.WarmupMediumOps) })
+        var large = profile.Sizes[^1];
+        foreach (var (size, ops, concurrency, time) in new[]
+                 {
+                     (profile.Sizes[0].Size, profile.WarmupSmallOps, 4, profile.WarmupTime),
+                     (profile.Sizes[1].Size, profile.WarmupMediumOps, 4, profile.WarmupTime),
+                     (large.Size, profile.WarmupLargeOps, 1, large.Bound(1).Time),
+                 })
         {
-            var warmPut = new RunSpec("warm-up", "PUT", size, Payload.SizeLabel(size), 4, ops, profile.WarmupTime, target.Name);
+            var warmPut = new RunSpec("warm-up", "PUT", size, Payload.SizeLabel(size), concurrency, ops, time, target.Name);
             await PutRunAsync(target, warmPut, ++workloadId, settle: false);
             var warmGet = warmPut with { Op = "GET" };
             await GetRunAsync(target, warmGet, settle: false);
