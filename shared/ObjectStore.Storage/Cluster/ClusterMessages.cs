@@ -16,8 +16,11 @@ public static class Exchanges
     public const string DataServers = "%ObjectStore:LocateExchange%";
 }
 
-/// <summary>A data node announcing itself: where to reach it and how much room it has.</summary>
-public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt);
+/// <summary>
+/// A data node announcing itself: where to reach it and how much room it has, on which filesystem
+/// (<see cref="Volumes.VolumeIdentity"/>; nodes on one disk share its free bytes; absent from older nodes).
+/// </summary>
+public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt, string? Volume = null);
 
 /// <summary>Who holds the object with this content hash, whole or as shards <c>0..Shards-1</c>?</summary>
 public sealed record LocateRequest(string Hash, int Shards = 0);

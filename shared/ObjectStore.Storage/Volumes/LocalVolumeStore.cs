@@ -26,6 +26,7 @@ public sealed partial class LocalVolumeStore
     private readonly TimeProvider _time;
     private readonly DateTime _startedAt;
     private readonly ILogger<LocalVolumeStore> _logger;
+    private readonly Lazy<string?> _volumeId;
 
     public LocalVolumeStore(IOptions<DataNodeOptions> options, TimeProvider time, ILogger<LocalVolumeStore> logger)
     {
@@ -43,11 +44,15 @@ public sealed partial class LocalVolumeStore
         _time = time;
         _logger = logger;
         _startedAt = time.GetUtcNow().UtcDateTime;
+        _volumeId = new Lazy<string?>(() => VolumeIdentity.Of(Root));
     }
 
     public string Root { get; }
 
     public long FreeBytes => new DriveInfo(Root).AvailableFreeSpace;
+
+    /// <summary>The filesystem the volume is on (<see cref="VolumeIdentity"/>), or null when it cannot be told.</summary>
+    public string? VolumeId => _volumeId.Value;
 
     public static bool IsValidTempId(string? id) =>
         id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');

@@ -100,6 +100,16 @@ public sealed class NodeRegistryTests
     }
 
     [Fact]
+    public void The_volume_a_heartbeat_names_is_listed_and_an_older_node_without_one_is_still_heard()
+    {
+        _registry.Record(new Heartbeat("10.0.0.1:7081", 5, _time.GetUtcNow(), "host-a/254:0"));
+        _registry.Record(System.Text.Json.JsonSerializer.Deserialize(
+            """{"address":"10.0.0.2:7081","freeBytes":6,"sentAt":"2026-11-30T00:00:00Z"}""", ClusterJson.Default.Heartbeat)!);
+
+        Assert.Equal(["host-a/254:0", null], _registry.LiveNodes().Select(n => n.Volume));
+    }
+
+    [Fact]
     public void A_suspected_node_is_dropped_at_once_until_its_next_heartbeat()
     {
         Beat("10.0.0.1:7081");

@@ -1,17 +1,18 @@
 using System.Net.Http.Json;
 
-namespace ObjectStore.Mount;
+namespace ObjectStore.FileSystem.Data;
 
 /// <summary>
-/// Free space of the store for statfs: the sum of the live data nodes' free bytes as the Api's <c>GET /nodes</c> reports
-/// them, reused for a few seconds (df in a loop must not hammer the Api).
+/// Free space of the store for statfs: the live data nodes' free bytes as the Api's <c>GET /nodes</c> reports them,
+/// each filesystem counted once (six nodes on one disk have that disk's free space, not six times it), reused for a
+/// few seconds (df in a loop must not hammer the Api).
 /// </summary>
 public sealed class ClusterCapacity(HttpClient http, TimeProvider time, TimeSpan cacheTime)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (long FreeBytes, DateTimeOffset At)? _last;
 
-    private sealed record NodeInfo(string Address, long FreeBytes);
+    private sealed record NodeInfo(string Address, long FreeBytes, string? Volume);
 
     /// <summary>Free bytes on the live data nodes; the last known value (or 0) if the Api cannot be reached.</summary>
     public async Task<long> FreeBytesAsync(CancellationToken cancellationToken)
@@ -30,7 +31,7 @@ public sealed class ClusterCapacity(HttpClient http, TimeProvider time, TimeSpan
             }
 
             var nodes = await http.GetFromJsonAsync<List<NodeInfo>>("nodes", cancellationToken).ConfigureAwait(false) ?? [];
-            var free = nodes.Sum(n => Math.Max(0, n.FreeBytes));
+            var free = SumOverVolumes(nodes.Select(n => (n.Address, n.FreeBytes, n.Volume)));
             _last = (free, time.GetUtcNow());
             return free;
         }
@@ -44,4 +45,11 @@ public sealed class ClusterCapacity(HttpClient http, TimeProvider time, TimeSpan
             _refresh.Release();
         }
     }
+
+    /// <summary>
+    /// Free bytes of distinct filesystems: nodes reporting the same volume share one figure (the largest, the freshest
+    /// being unknown here); a node without a volume identity (an older node) counts on its own.
+    /// </summary>
+    private static long SumOverVolumes(IEnumerable<(string Address, long FreeBytes, string? Volume)> nodes) =>
+        nodes.GroupBy(n => n.Volume ?? "node:" + n.Address, StringComparer.Ordinal).Sum(g => g.Max(n => Math.Max(0, n.FreeBytes)));
 }
