@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ObjectStore.Storage.Volumes;
 
 /// <summary>
@@ -6,13 +8,13 @@ namespace ObjectStore.Storage.Volumes;
 /// distinct identities, not over nodes. Null where it cannot be told (not Linux, no <c>/proc</c>): such a node counts
 /// on its own, as every node did before.
 /// </summary>
-public static class VolumeIdentity
+public static partial class VolumeIdentity
 {
     public static string? Of(string path)
     {
         try
         {
-            return OperatingSystem.IsLinux() && FromMountInfo(File.ReadAllText("/proc/self/mountinfo"), Path.GetFullPath(path)) is { } device
+            return OperatingSystem.IsLinux() && FromMountInfo(File.ReadAllText("/proc/self/mountinfo"), Resolved(path)) is { } device
                 ? $"{Environment.MachineName}/{device}"
                 : null;
         }
@@ -26,10 +28,30 @@ public static class VolumeIdentity
         }
     }
 
+    /// <summary>The path with every symbolic link resolved (realpath(3)): a link may lead to another filesystem.</summary>
+    private static string Resolved(string path)
+    {
+        var resolved = RealPath(path, 0);
+        if (resolved == 0)
+        {
+            return Path.GetFullPath(path);
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved) ?? Path.GetFullPath(path);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
+
     /// <summary>
     /// The <c>major:minor</c> of the mount whose mount point is the longest prefix of <paramref name="fullPath"/>, from the
     /// text of <c>/proc/self/mountinfo</c> (proc(5): id, parent, major:minor, root, mount point, ...; the mount point with
-    /// space, tab, newline and backslash escaped in octal). Null when no line parses.
+    /// space, tab, newline and backslash escaped in octal). Of two mounts on one mount point the later, which is on top,
+    /// wins. Null when no line parses.
     /// </summary>
     public static string? FromMountInfo(string mountInfo, string fullPath)
     {
@@ -44,7 +66,7 @@ public static class VolumeIdentity
             }
 
             var mountPoint = Unescape(fields[4]);
-            if (mountPoint.Length > longest && Contains(mountPoint, fullPath))
+            if (mountPoint.Length >= longest && Contains(mountPoint, fullPath))
             {
                 longest = mountPoint.Length;
                 device = fields[2];
@@ -82,4 +104,10 @@ public static class VolumeIdentity
 
         return text.ToString();
     }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPath(string path, nint resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(nint pointer);
 }

@@ -11,6 +11,7 @@ public sealed class VolumeIdentityTests
         30 27 254:16 / /srv/data rw,relatime - ext4 /dev/vdb rw
         31 30 254:32 / /srv/data/node\0402 rw,relatime - xfs /dev/vdc rw
         32 27 254:16 /exports /mnt/bound rw,relatime - ext4 /dev/vdb rw
+        33 32 0:40 / /mnt/bound rw,relatime - tmpfs tmpfs rw
         """;
 
     [Theory]
@@ -18,7 +19,7 @@ public sealed class VolumeIdentityTests
     [InlineData("/srv/data", "254:16")]
     [InlineData("/srv/data/node 2/objects", "254:32")]
     [InlineData("/srv/datanode", "254:0")]
-    [InlineData("/mnt/bound/x", "254:16")]
+    [InlineData("/mnt/bound/x", "0:40")]
     [InlineData("/work/main/.local/run/data/node3", "254:0")]
     public void The_device_is_that_of_the_longest_mount_point_holding_the_path(string path, string device) =>
         Assert.Equal(device, VolumeIdentity.FromMountInfo(MountInfo, path));
@@ -28,11 +29,13 @@ public sealed class VolumeIdentityTests
         Assert.Null(VolumeIdentity.FromMountInfo("garbage\n\n1 2\n", "/srv/data"));
 
     [Fact]
-    public void Two_folders_on_one_disk_have_one_identity_on_this_machine()
+    public void Two_folders_on_one_disk_have_one_identity_on_this_machine_and_a_link_leads_to_its_target()
     {
         var root = Path.Combine(Path.GetTempPath(), "volume-identity-" + Guid.NewGuid().ToString("N")[..8]);
         var a = Directory.CreateDirectory(Path.Combine(root, "a")).FullName;
         var b = Directory.CreateDirectory(Path.Combine(root, "b")).FullName;
+        var link = Path.Combine(root, "to-proc");
+        Directory.CreateSymbolicLink(link, "/proc");
         try
         {
             var identity = VolumeIdentity.Of(a);
@@ -40,6 +43,8 @@ public sealed class VolumeIdentityTests
             Assert.StartsWith(Environment.MachineName + "/", identity);
             Assert.Equal(identity, VolumeIdentity.Of(b));
             Assert.NotEqual(identity, VolumeIdentity.Of("/proc"));
+            // A folder reached through a link is on the filesystem the link leads to.
+            Assert.Equal(VolumeIdentity.Of("/proc"), VolumeIdentity.Of(link));
         }
         finally
         {
