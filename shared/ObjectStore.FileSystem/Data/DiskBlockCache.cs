@@ -34,6 +34,8 @@ internal sealed partial class DiskBlockCache
     private long _bytes;
     private long _clock;
     private int _writes;
+    private bool _closed;
+    private TaskCompletionSource? _drained;
 
     public DiskBlockCache(string directory, long capacity, ILogger logger)
     {
@@ -127,7 +129,7 @@ internal sealed partial class DiskBlockCache
     {
         lock (_sync)
         {
-            if (_index.ContainsKey(block.Key) || _writes >= MaxWritesQueued || block.Length + TrailerBytes > _capacity || !block.TryAcquire())
+            if (_closed || _index.ContainsKey(block.Key) || _writes >= MaxWritesQueued || block.Length + TrailerBytes > _capacity || !block.TryAcquire())
             {
                 return;
             }
@@ -173,10 +175,32 @@ internal sealed partial class DiskBlockCache
                 block.Release();
                 lock (_sync)
                 {
-                    _writes--;
+                    if (--_writes == 0)
+                    {
+                        _drained?.TrySetResult();
+                    }
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Takes no more blocks and completes once the writes under way have finished (each a local write of one block), so
+    /// that nothing touches the directory after the mount has let go of it.
+    /// </summary>
+    public Task CloseAsync()
+    {
+        lock (_sync)
+        {
+            _closed = true;
+            if (_writes == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
+        }
     }
 
     private void EvictBeyondCapacity()

@@ -287,6 +287,19 @@ public sealed partial class FileData : IAsyncDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await _compactor.StopAsync().ConfigureAwait(false);
+        if (Disk is { } disk)
+        {
+            try
+            {
+                await disk.CloseAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A disk that hangs must not hang the unmount; an unfinished write leaves a .tmp file, which the next
+                // mount's scan deletes.
+            }
+        }
+
         _ownedHttp?.Dispose();
         _shutdown.Dispose();
     }
