@@ -31,7 +31,7 @@ public sealed class ClusterCapacity(HttpClient http, TimeProvider time, TimeSpan
             }
 
             var nodes = await http.GetFromJsonAsync<List<NodeInfo>>("nodes", cancellationToken).ConfigureAwait(false) ?? [];
-            var free = SumOverVolumes(nodes.Select(n => (n.Address, n.FreeBytes, n.Volume)));
+            var free = SumOverVolumes(nodes);
             _last = (free, time.GetUtcNow());
             return free;
         }
@@ -50,6 +50,6 @@ public sealed class ClusterCapacity(HttpClient http, TimeProvider time, TimeSpan
     /// Free bytes of distinct filesystems: nodes reporting the same volume share one figure (the largest, the freshest
     /// being unknown here); a node without a volume identity (an older node) counts on its own.
     /// </summary>
-    private static long SumOverVolumes(IEnumerable<(string Address, long FreeBytes, string? Volume)> nodes) =>
+    private static long SumOverVolumes(List<NodeInfo> nodes) =>
         nodes.GroupBy(n => n.Volume ?? "node:" + n.Address, StringComparer.Ordinal).Sum(g => g.Max(n => Math.Max(0, n.FreeBytes)));
 }
