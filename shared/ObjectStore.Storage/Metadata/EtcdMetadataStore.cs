@@ -329,14 +329,22 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     /// <summary>Every etcd call goes through here: a deadline, and a clear 503 when the cluster cannot answer.</summary>
     private async Task<T> CallAsync<T>(Func<DateTime, Task<T>> call)
     {
+        var deadline = DateTime.UtcNow + _options.EtcdOperationTimeout;
         try
         {
-            return await call(DateTime.UtcNow + _options.EtcdOperationTimeout).ConfigureAwait(false);
+            return await call(deadline).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
         {
             LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
             throw MetadataErrors.EtcdUnavailable(ex);
+        }
+        catch (OperationCanceledException) when (DateTime.UtcNow >= deadline)
+        {
+            // Grpc.Net reports a deadline that passes while it is still retrying a connection as a plain cancellation.
+            var expired = new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {_options.EtcdOperationTimeout}"));
+            LogEtcdFailed(expired.StatusCode, expired.Status.Detail);
+            throw MetadataErrors.EtcdUnavailable(expired);
         }
     }
 
