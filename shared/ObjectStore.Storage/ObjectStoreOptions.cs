@@ -17,8 +17,14 @@ public sealed class ObjectStoreOptions
     /// <summary>Fanout exchange for locate requests (Api to data nodes). Default <c>dataServers</c>.</summary>
     public string LocateExchange { get; set; } = "dataServers";
 
-    /// <summary>How long the Api reuses a complete locate answer for reads. Default 30 s; zero turns the cache off.</summary>
-    public TimeSpan LocateCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long the Api reuses a complete locate answer for reads. Content does not move by itself, and an answer goes
+    /// stale only when a node dies (its entries are dropped when it expires) or a copy fails (the reader drops the entry
+    /// and asks again), so the limit is long: a locate is a broadcast that every node and RabbitMQ pay for, and a
+    /// mount reading a large file back would otherwise pay it for every 4 MiB block written more than a TTL ago.
+    /// Default 10 minutes; zero turns the cache off.
+    /// </summary>
+    public TimeSpan LocateCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// How long an Api instance trusts its cached "latest version" of a name if no change broadcast arrives (a lost
