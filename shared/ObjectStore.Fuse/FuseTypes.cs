@@ -22,6 +22,12 @@ public readonly record struct FuseAttributes(
 /// <summary>What open/opendir/create answer: the handle the kernel passes back on every later call, and cache hints.</summary>
 public readonly record struct FuseOpenResult(ulong Handle, bool DirectIo = false, bool KeepCache = false, bool CacheDirectory = false);
 
+/// <summary>
+/// The answer to a read: <see cref="Data"/> is sent as the reply, and then <see cref="Owner"/> is disposed; until then
+/// it keeps the memory valid (a pooled buffer, or a block the file system holds in its cache, sent without a copy).
+/// </summary>
+public readonly record struct FuseReadResult(ReadOnlyMemory<byte> Data, IDisposable? Owner);
+
 /// <summary>What create answers: the new inode and its open handle.</summary>
 public readonly record struct FuseCreateResult(FuseAttributes Attributes, FuseOpenResult Open);
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ObjectStore.Fuse;
 
 /// <summary>
@@ -41,6 +43,26 @@ public interface ILowLevelFileSystem
 
     /// <returns>Bytes placed at the start of <paramref name="destination"/>; fewer than asked only at end of file.</returns>
     ValueTask<int> ReadAsync(FuseContext context, ulong inode, ulong handle, long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A read answered from memory that must stay valid until the result's owner is disposed, which happens once the
+    /// reply is sent. A file system that holds the bytes already (a cached block) answers with them and saves copying
+    /// every byte read; the default copies through <see cref="ReadAsync"/> into a pooled buffer.
+    /// </summary>
+    async ValueTask<FuseReadResult> ReadOwnedAsync(FuseContext context, ulong inode, ulong handle, long offset, int length, CancellationToken cancellationToken)
+    {
+        var buffer = MemoryPool<byte>.Shared.Rent(length);
+        try
+        {
+            var read = await ReadAsync(context, inode, handle, offset, buffer.Memory[..length], cancellationToken).ConfigureAwait(false);
+            return new FuseReadResult(buffer.Memory[..read], buffer);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
 
     /// <returns>Bytes written (all of them, or an exception).</returns>
     ValueTask<int> WriteAsync(FuseContext context, ulong inode, ulong handle, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);

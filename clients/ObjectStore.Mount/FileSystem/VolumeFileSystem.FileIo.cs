@@ -8,6 +8,14 @@ public sealed partial class VolumeFileSystem
     public async ValueTask<int> ReadAsync(FuseContext context, ulong inode, ulong handle, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         await File(handle).Data.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
 
+    // Large sequential reads are answered from the cached block itself: the copy into a reply buffer was ~15 % of the
+    // mount's CPU while it streamed a file.
+    public async ValueTask<FuseReadResult> ReadOwnedAsync(FuseContext context, ulong inode, ulong handle, long offset, int length, CancellationToken cancellationToken)
+    {
+        var lease = await File(handle).Data.ReadLeasedAsync(offset, length, cancellationToken).ConfigureAwait(false);
+        return new FuseReadResult(lease.Data, lease);
+    }
+
     public async ValueTask<int> WriteAsync(FuseContext context, ulong inode, ulong handle, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var file = File(handle);

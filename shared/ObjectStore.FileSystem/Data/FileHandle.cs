@@ -1,3 +1,4 @@
+using System.Buffers;
 using ObjectStore.FileSystem.Meta;
 
 namespace ObjectStore.FileSystem.Data;
@@ -35,17 +36,56 @@ public sealed class FileHandle : IAsyncDisposable
     public async ValueTask<int> ReadAsync(long offset, Memory<byte> destination, CancellationToken ct)
     {
         ThrowIfClosed();
-        bool sequential;
-        long window;
-        lock (_sync)
+        var (sequential, window) = StartRead(offset);
+        var n = await _file.ReadAsync(offset, destination, sequential, ct).ConfigureAwait(false);
+        EndRead(offset, n, window);
+        return n;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes from <paramref name="offset"/> as <see cref="ReadAsync"/> does, into
+    /// memory the caller holds until it disposes the answer: when they lie in one stored block, that cached block itself
+    /// (no copy), and otherwise a pooled buffer.
+    /// </summary>
+    public async ValueTask<ReadLease> ReadLeasedAsync(long offset, int length, CancellationToken ct)
+    {
+        ThrowIfClosed();
+        var (sequential, window) = StartRead(offset);
+        var lease = await _file.TryReadInBlockAsync(offset, length, sequential, ct).ConfigureAwait(false);
+        if (lease is null)
         {
-            sequential = Math.Abs(offset - _nextSequential) <= SequentialSlack;
-            var limit = _data.Options.ReadAheadBytes;
-            _window = sequential && limit > 0 ? Math.Min(Math.Max(_window * 2, FileLayout.BlockSize), limit) : 0;
-            window = _window;
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                var read = await _file.ReadAsync(offset, buffer.AsMemory(0, length), sequential, ct).ConfigureAwait(false);
+                lease = ReadLease.Rented(buffer, read);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
 
-        var n = await _file.ReadAsync(offset, destination, sequential, ct).ConfigureAwait(false);
+        EndRead(offset, lease.Data.Length, window);
+        return lease;
+    }
+
+    /// <summary>Whether a read at <paramref name="offset"/> goes on where the last one stopped, and the read-ahead window (doubled while it does).</summary>
+    private (bool Sequential, long Window) StartRead(long offset)
+    {
+        lock (_sync)
+        {
+            var sequential = Math.Abs(offset - _nextSequential) <= SequentialSlack;
+            var limit = _data.Options.ReadAheadBytes;
+            _window = sequential && limit > 0 ? Math.Min(Math.Max(_window * 2, FileLayout.BlockSize), limit) : 0;
+            return (sequential, _window);
+        }
+    }
+
+    /// <summary>Remembers where the read stopped and starts fetching the window after it, unless a read-ahead is under way.</summary>
+    private void EndRead(long offset, int n, long window)
+    {
         var startPrefetch = false;
         lock (_sync)
         {
@@ -61,8 +101,6 @@ public sealed class FileHandle : IAsyncDisposable
         {
             _ = PrefetchAsync(offset + n, window);
         }
-
-        return n;
     }
 
     /// <summary>Buffers the bytes (write-back); waits when the mount's write-buffer memory is used up.</summary>

@@ -222,6 +222,60 @@ internal sealed partial class OpenFile
         return n;
     }
 
+    /// <summary>
+    /// The bytes of a read as a lease on the cached block that holds them all, when one stored block does (as a large
+    /// sequential read's are: 1 MiB requests inside 4 MiB blocks); null when they cross a block or a slice, touch
+    /// buffered writes or holes, lie past the end, or are a small random read that should fetch only its range — the
+    /// caller then reads them with <see cref="ReadAsync"/>.
+    /// </summary>
+    public async ValueTask<ReadLease?> TryReadInBlockAsync(long offset, int length, bool sequential, CancellationToken ct)
+    {
+        var fileLength = Length;
+        if (offset < 0 || offset >= fileLength || length <= 0)
+        {
+            return null;
+        }
+
+        var n = (int)Math.Min(length, fileLength - offset);
+        var chunk = (uint)(offset / FileLayout.ChunkSize);
+        var inChunk = (uint)(offset % FileLayout.ChunkSize);
+        if (inChunk + (uint)n > FileLayout.ChunkSize)
+        {
+            return null;
+        }
+
+        var view = await ViewAsync(chunk, ct).ConfigureAwait(false);
+        var index = view.FirstPieceAfter(inChunk);
+        if (index >= view.Pieces.Count || view.Pieces[index] is not { Pending: null, SliceId: not 0 } piece
+            || piece.Start > inChunk || piece.End < inChunk + (uint)n)
+        {
+            return null;
+        }
+
+        var inSlice = piece.SliceOffset + (inChunk - piece.Start);
+        var block = (int)(inSlice / FileLayout.BlockSize);
+        var inBlock = (int)(inSlice % FileLayout.BlockSize);
+        var blockLength = SliceObjects.BlockLength(piece.SliceSize, block);
+        if (inBlock + n > blockLength || !ChunkReader.WholeBlock(sequential, n, blockLength))
+        {
+            return null;
+        }
+
+        CachedBlock cached;
+        try
+        {
+            cached = await _data.Blocks.GetAsync(new BlockKey(piece.SliceId, block), blockLength, ct).ConfigureAwait(false);
+        }
+        catch (SliceBlockMissingException)
+        {
+            // A stale slice list (compacted or truncated by another mount): the copying read re-reads it and retries.
+            Invalidate(chunk);
+            return null;
+        }
+
+        return ReadLease.InBlock(cached, inBlock, n);
+    }
+
     /// <summary>Starts fetching the stored blocks of [offset, offset + bytes) into the block cache.</summary>
     public async Task PrefetchAsync(long offset, long bytes, CancellationToken ct)
     {

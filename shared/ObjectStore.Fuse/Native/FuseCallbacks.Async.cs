@@ -5,23 +5,6 @@ namespace ObjectStore.Fuse.Native;
 // The asynchronous halves of the callbacks whose buffers need care; kept out of the unsafe part (no await there).
 internal static partial class FuseCallbacks
 {
-    private static async ValueTask<(byte[] Buffer, int Count)> ReadAsync(
-        FuseMount mount, FuseContext context, ulong inode, ulong handle, long offset, int length, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            var read = await mount.FileSystem.ReadAsync(context, inode, handle, offset, buffer.AsMemory(0, length), cancellationToken)
-                .ConfigureAwait(false);
-            return (buffer, read);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
     private static async ValueTask<int> WriteAsync(
         FuseMount mount, FuseContext context, ulong inode, ulong handle, long offset, byte[] buffer, int length, CancellationToken cancellationToken)
     {

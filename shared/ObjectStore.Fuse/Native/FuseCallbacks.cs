@@ -440,16 +440,16 @@ internal static unsafe partial class FuseCallbacks
         {
             var handle = info->Handle;
             var length = (int)Math.Min(size, (nuint)(16 << 20));
-            mount.Run(request, "read", (c, t) => ReadAsync(mount, c, inode, handle, offset, length, t),
+            mount.Run(request, "read", (c, t) => mount.FileSystem.ReadOwnedAsync(c, inode, handle, offset, length, t),
                 static (m, r, result) =>
             {
                 try
                 {
-                    m.ReplyBuffer(r, result.Buffer.AsSpan(0, result.Count));
+                    m.ReplyBuffer(r, result.Data.Span);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(result.Buffer);
+                    result.Owner?.Dispose();
                 }
             });
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ObjectStore.FileSystem.Data;
 using ObjectStore.FileSystem.Meta;
 using static ObjectStore.FileSystem.Tests.Data.DataTestKit;
@@ -125,6 +126,85 @@ public sealed class ReadPathTests
         Assert.True(data.Disk!.StoredBytes <= limit, $"{data.Disk.StoredBytes} on disk");
         Assert.Equal(3, data.Disk.Count);
         Assert.Equal(3, Directory.GetFiles(directory.Path, "*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task A_read_inside_one_block_is_leased_from_the_cached_block_which_stays_intact_until_the_lease_is_disposed()
+    {
+        var (meta, store, inode, content) = await StoredFileAsync(16);
+        await using var data = NewFileData(meta, store, o => { o.MemoryCacheBytes = 4 * MiB; o.ReadAheadBytes = 0; });
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+        var id = SliceId(meta, inode);
+        var expected = content.AsSpan(MiB, MiB).ToArray();
+        var lease = await handle.ReadLeasedAsync(MiB, MiB, CancellationToken.None);
+        try
+        {
+            Assert.Equal(expected, lease.Data.ToArray());
+            // Not a copy: the block's own buffer, at the read's place in the block (a pooled copy would start at 0).
+            Assert.True(MemoryMarshal.TryGetArray(lease.Data, out var segment));
+            Assert.Equal(MiB, segment.Offset);
+            Assert.Equal(1, store.BlockReads);
+
+            // The 4 MiB cache drops block 0 for each next block, and new blocks take pooled buffers; none may be block 0's
+            // while the lease holds it.
+            var other = new byte[MiB];
+            for (var block = 1; block < 4; block++)
+            {
+                await handle.ReadAsync(block * 4L * MiB, other, CancellationToken.None);
+            }
+
+            Assert.False(data.Blocks.Contains(new BlockKey(id, 0)));
+            Assert.Equal(expected, lease.Data.ToArray());
+        }
+        finally
+        {
+            lease.Dispose();
+        }
+
+        lease.Dispose(); // a second dispose must not release the block twice
+        Assert.Equal(4, store.BlockReads);
+    }
+
+    [Fact]
+    public async Task Reads_that_no_single_stored_block_holds_are_leased_as_copies_with_the_right_bytes()
+    {
+        var (meta, store, inode, content) = await StoredFileAsync(9);
+        await using var data = NewFileData(meta, store, o => o.ReadAheadBytes = 0);
+        await using var handle = data.Open(inode, await meta.GetAttributesAsync(inode, CancellationToken.None));
+
+        // Across the border of blocks 0 and 1.
+        using (var across = await handle.ReadLeasedAsync((4 * MiB) - 1000, 4096, CancellationToken.None))
+        {
+            Assert.Equal(content.AsSpan((4 * MiB) - 1000, 4096).ToArray(), across.Data.ToArray());
+        }
+
+        // Past the end: cut short, then nothing.
+        using (var tail = await handle.ReadLeasedAsync(content.Length - 100, MiB, CancellationToken.None))
+        {
+            Assert.Equal(content.AsSpan(content.Length - 100).ToArray(), tail.Data.ToArray());
+        }
+
+        using (var none = await handle.ReadLeasedAsync(content.Length, MiB, CancellationToken.None))
+        {
+            Assert.True(none.Data.IsEmpty);
+        }
+
+        // Written but not flushed: from the write buffer, never from the stored block under it.
+        var fresh = Bytes(MiB, 99);
+        await handle.WriteAsync(2 * MiB, fresh, CancellationToken.None);
+        using (var buffered = await handle.ReadLeasedAsync(2 * MiB, MiB, CancellationToken.None))
+        {
+            Assert.Equal(fresh, buffered.Data.ToArray());
+        }
+
+        // A small read at a random place fetches its range only, as ReadAsync does.
+        var ranges = store.RangeReads;
+        using (var small = await handle.ReadLeasedAsync((6 * MiB) + 12345, 4096, CancellationToken.None))
+        {
+            Assert.Equal(content.AsSpan((6 * MiB) + 12345, 4096).ToArray(), small.Data.ToArray());
+        }
+
+        Assert.Equal(ranges + 1, store.RangeReads);
     }
 
     private static ulong SliceId(SliceListMeta meta, ulong inode) => meta.Chunk(inode, 0).Single().Slice.Id;
