@@ -26,8 +26,12 @@ public sealed class FileDataOptions
     /// <summary>Size limit of the disk block cache; least recently used blocks are evicted beyond it. Default 1 GiB.</summary>
     public long CacheBytes { get; set; } = 1L << 30;
 
-    /// <summary>How far ahead of a sequential reader blocks are fetched at most. Default 32 MiB (8 blocks).</summary>
-    public long ReadAheadBytes { get; set; } = 32L << 20;
+    /// <summary>
+    /// How far ahead of a sequential reader blocks are fetched at most. Default 64 MiB: 16 blocks, as many as
+    /// <see cref="DownloadConcurrency"/> lets run at once (measured reading 1 GiB on 2 cores: 313-343 MB/s, against
+    /// 265-328 with 32 MiB and 272-304 with 16 MiB, and less CPU in the mount).
+    /// </summary>
+    public long ReadAheadBytes { get; set; } = 64L << 20;
 
     /// <summary>Block uploads in flight at once, all files together. Default 8.</summary>
     public int UploadConcurrency { get; set; } = 8;
