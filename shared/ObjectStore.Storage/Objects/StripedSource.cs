@@ -69,7 +69,33 @@ internal sealed class StripedSource : IObjectSource
 
         try
         {
-            for (var i = 0; i < layout.DataShards; i++)
+            // The data shards are asked for at once: each waits for its node's first checked chunk (a few ms), and one
+            // after another those waits added up before the first byte of the object could go out.
+            var opening = Enumerable.Range(0, layout.DataShards)
+                .Select(index => source.OpenShardAsync(index, source.FirstStripe, cancellationToken))
+                .ToList();
+            try
+            {
+                await Task.WhenAll(opening).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Kept even when another open threw, so that DisposeAsync closes them.
+                foreach (var (index, open) in opening.Select((task, index) => (index, task)))
+                {
+                    if (open.IsCompletedSuccessfully && open.Result is { } stream)
+                    {
+                        source._streams[index] = stream;
+                    }
+                    else if (open.IsCompletedSuccessfully)
+                    {
+                        source._failed.Add(index);
+                    }
+                }
+            }
+
+            // A data shard that could not be had is replaced by a parity shard, one at a time.
+            while (source._streams.Count < layout.DataShards)
             {
                 if (await source.OpenNextAsync(source.FirstStripe, cancellationToken).ConfigureAwait(false) is null)
                 {
@@ -97,20 +123,35 @@ internal sealed class StripedSource : IObjectSource
                 continue;
             }
 
-            var shardRange = new ByteRange(stripe * ObjectLayout.CellSize, ((LastStripe + 1) * ObjectLayout.CellSize) - 1);
-            while (_holders[index].TryDequeue(out var address))
+            if (await OpenShardAsync(index, stripe, cancellationToken).ConfigureAwait(false) is { } stream)
             {
-                var stream = await _client.OpenReadAsync(address, new StoredKey(_hash, index), shardRange, cancellationToken).ConfigureAwait(false);
-                if (stream is not null)
-                {
-                    _streams[index] = stream;
-                    return index;
-                }
-
-                _reportBadShard(index, $"{address} could not serve it");
+                _streams[index] = stream;
+                return index;
             }
 
             _failed.Add(index);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Shard <paramref name="index"/> from <paramref name="stripe"/> to the end of the range, from the first of its
+    /// holders that serves it (each one that does not is reported); null when none does. Touches no shared state but
+    /// the shard's own holder queue, so shards can be opened concurrently.
+    /// </summary>
+    private async Task<Stream?> OpenShardAsync(int index, long stripe, CancellationToken cancellationToken)
+    {
+        var shardRange = new ByteRange(stripe * ObjectLayout.CellSize, ((LastStripe + 1) * ObjectLayout.CellSize) - 1);
+        while (_holders[index].TryDequeue(out var address))
+        {
+            var stream = await _client.OpenReadAsync(address, new StoredKey(_hash, index), shardRange, cancellationToken).ConfigureAwait(false);
+            if (stream is not null)
+            {
+                return stream;
+            }
+
+            _reportBadShard(index, $"{address} could not serve it");
         }
 
         return null;

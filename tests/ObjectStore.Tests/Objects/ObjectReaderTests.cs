@@ -90,6 +90,32 @@ public sealed class ObjectReaderTests
     }
 
     [Fact]
+    public async Task The_data_shards_are_asked_for_at_once_and_a_missing_one_is_replaced_by_parity()
+    {
+        var store = new StoreUnderTest();
+        var data = TestBytes.Random(Large);
+        await store.PutAsync("big", data);
+        // Located, but its read fails: a node that died and has not expired yet.
+        store.Nodes.All.Single(n => n.Objects.Keys.Any(k => k.EndsWith(".2", StringComparison.Ordinal))).Refuses = true;
+
+        // No read is answered until the reads of all four data shards have started: one after another they would not.
+        var started = 0;
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Nodes.BeforeRead = async key =>
+        {
+            if (key.Shard < 4 && Interlocked.Increment(ref started) == 4)
+            {
+                allStarted.TrySetResult();
+            }
+
+            await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        };
+
+        Assert.Equal(data, await store.GetAsync("big"));
+        Assert.Contains(store.Bus.Repairs, r => r.Reason.Contains("shard 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_shard_stream_cut_midway_switches_to_parity_and_the_bytes_stay_right()
     {
         var store = new StoreUnderTest();

@@ -43,6 +43,9 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
 
     public int Locates { get; private set; }
 
+    /// <summary>Awaited by every read before it is answered, e.g. to hold reads back until others have started.</summary>
+    public Func<StoredKey, Task>? BeforeRead { get; set; }
+
     public FakeDataNode Add(string address, long freeBytes = 1L << 40)
     {
         var node = new FakeDataNode(address);
@@ -183,7 +186,17 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         return Task.CompletedTask;
     }
 
-    public Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
+    public async Task<Stream?> OpenReadAsync(string address, StoredKey key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        if (BeforeRead is { } before)
+        {
+            await before(key);
+        }
+
+        return OpenRead(address, key, range);
+    }
+
+    private Stream? OpenRead(string address, StoredKey key, ByteRange? range)
     {
         var node = _nodes[address];
         Interlocked.Increment(ref node.Reads);
@@ -194,7 +207,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
 
         if (node.Dead || node.Refuses || !node.Objects.TryGetValue(key.FileName, out var bytes))
         {
-            return Task.FromResult<Stream?>(null);
+            return null;
         }
 
         var r = range ?? new ByteRange(0, bytes.Length - 1);
@@ -204,7 +217,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
             slice[0] ^= 1;
         }
 
-        return Task.FromResult<Stream?>(new CuttingStream(slice, node.CutsReadsAfterBytes));
+        return new CuttingStream(slice, node.CutsReadsAfterBytes);
     }
 
     public Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken)
