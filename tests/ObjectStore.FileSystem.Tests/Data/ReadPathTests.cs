@@ -12,7 +12,10 @@ public sealed class ReadPathTests
         var meta = new SliceListMeta();
         var store = new MemorySliceStore();
         var content = Bytes(mib * MiB, mib);
-        await using var data = NewFileData(meta, store);
+        // The tests read the file as one slice. A write that outgrows the write buffer can be cut into two: a writer
+        // that waits for memory while no upload is in flight has every buffered slice frozen and committed, and the
+        // rest of its write starts a new one. The 40 MiB file against the kit's 32 MiB buffer did that now and then.
+        await using var data = NewFileData(meta, store, o => o.WriteBufferBytes = (mib + 8L) * MiB);
         await using var handle = data.Open(meta.NewFile() is var a ? meta.LastInode : 0, a);
         await handle.WriteAsync(0, content, CancellationToken.None);
         await handle.FlushAsync(CancellationToken.None);
