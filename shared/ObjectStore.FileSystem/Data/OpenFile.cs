@@ -273,6 +273,12 @@ internal sealed partial class OpenFile
             return null;
         }
 
+        if (inBlock + n > cached.Length)
+        {
+            cached.Release();
+            throw DataErrors.ShortBlock($"read of block {block} of slice {piece.SliceId}", inBlock + n, cached.Length);
+        }
+
         return ReadLease.InBlock(cached, inBlock, n);
     }
 
