@@ -93,19 +93,24 @@ internal sealed partial class BlockCache
         }
 
         block ??= await GetAsync(key, blockLength, ct).ConfigureAwait(false);
-        try
-        {
-            if (offset + destination.Length > block.Length)
-            {
-                throw DataErrors.ShortBlock($"read of block {key}", offset + destination.Length, block.Length);
-            }
+        using var lease = Lease(block, offset, destination.Length);
+        lease.Data.Span.CopyTo(destination.Span);
+    }
 
-            block.Data.Slice(offset, destination.Length).CopyTo(destination);
-        }
-        finally
+    /// <summary>Bytes [offset, offset + length) of the block (fetched whole if need be), held until the lease is disposed: no copy.</summary>
+    public async ValueTask<ReadLease> LeaseAsync(BlockKey key, int blockLength, int offset, int length, CancellationToken ct) =>
+        Lease(await GetAsync(key, blockLength, ct).ConfigureAwait(false), offset, length);
+
+    /// <summary>Takes over the caller's reference to <paramref name="block"/>; gives it back if the range is not in the block.</summary>
+    private static ReadLease Lease(CachedBlock block, int offset, int length)
+    {
+        if (offset + length > block.Length)
         {
             block.Release();
+            throw DataErrors.ShortBlock($"read of block {block.Key}", offset + length, block.Length);
         }
+
+        return ReadLease.InBlock(block, offset, length);
     }
 
     /// <summary>Starts fetching a block into the cache unless it is there, on its way, or too many prefetches run already.</summary>

@@ -261,10 +261,9 @@ internal sealed partial class OpenFile
             return null;
         }
 
-        CachedBlock cached;
         try
         {
-            cached = await _data.Blocks.GetAsync(new BlockKey(piece.SliceId, block), blockLength, ct).ConfigureAwait(false);
+            return await _data.Blocks.LeaseAsync(new BlockKey(piece.SliceId, block), blockLength, inBlock, n, ct).ConfigureAwait(false);
         }
         catch (SliceBlockMissingException)
         {
@@ -272,14 +271,6 @@ internal sealed partial class OpenFile
             Invalidate(chunk);
             return null;
         }
-
-        if (inBlock + n > cached.Length)
-        {
-            cached.Release();
-            throw DataErrors.ShortBlock($"read of block {block} of slice {piece.SliceId}", inBlock + n, cached.Length);
-        }
-
-        return ReadLease.InBlock(cached, inBlock, n);
     }
 
     /// <summary>Starts fetching the stored blocks of [offset, offset + bytes) into the block cache.</summary>
