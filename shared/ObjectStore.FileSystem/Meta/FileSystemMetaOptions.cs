@@ -64,6 +64,16 @@ public sealed class FileSystemMetaOptions
     /// </summary>
     public TimeSpan ListingCacheTime { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How old this client's knowledge of every name in a directory it made may be when a lookup of a name it does not
+    /// know answers ENOENT without a store read (the kernel looks each name up before it creates it: in a directory
+    /// being filled, every one of those lookups would be a read that finds nothing). Its own changes keep the knowledge
+    /// current; other clients' are read (one read of the names changed since) once it is older than this. Bounds how
+    /// late a name another client creates in such a directory is seen here, as the kernel's attribute cache bounds how
+    /// late its changes to a file are: keep it at most the mount's entry timeout. Zero: every lookup reads. Default 1 s.
+    /// </summary>
+    public TimeSpan AbsentNameCacheTime { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often used-space and inode deltas are added to the shared counters. Default 1 s.</summary>
     public TimeSpan StatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

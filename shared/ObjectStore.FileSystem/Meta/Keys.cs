@@ -93,6 +93,12 @@ internal sealed class Keys(string volume)
             ? BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(_prefix.Length + 1))
             : null;
 
+    /// <summary>The directory and name of a directory-entry key (A{ino}D{name}); null for any other key.</summary>
+    public (ulong Parent, string Name)? DirectoryEntryParts(byte[] key) =>
+        key.Length > _prefix.Length + 10 && key[_prefix.Length] == (byte)'A' && key[_prefix.Length + 9] == (byte)'D' && key.AsSpan(0, _prefix.Length).SequenceEqual(_prefix)
+            ? (BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(_prefix.Length + 1)), EntryName(key))
+            : null;
+
     /// <summary>Name part of a directory-entry key.</summary>
     public string EntryName(byte[] key) => Encoding.UTF8.GetString(key.AsSpan(_prefix.Length + 10));
 

@@ -13,6 +13,8 @@ public sealed partial class KvMeta
                 if (name == ".") return new Entry(parent, self);
                 return new Entry(self.Parent, await txn.RequireAttributesAsync(self.Parent, token));
             }
+            // In a directory this client made and knows whole, a name it does not know is not there: no read.
+            if (await IsKnownAbsentAsync(parent, name, token)) throw MetaErrors.NoEntry(parent, name);
             var values = await txn.GetManyAsync([_keys.DirectoryEntry(parent, name), _keys.Attributes(parent)], token);
             var (entryValue, parentValue) = (values[0], values[1]);
             if (parentValue is null) throw MetaErrors.NoInode(parent);

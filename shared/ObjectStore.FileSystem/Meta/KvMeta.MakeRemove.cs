@@ -83,7 +83,8 @@ public sealed partial class KvMeta
                 // into one directory do not fail each other's compares when one of them (or a chmod) rewrites its record.
                 txn.DependOnlyOnExistence(_keys.Attributes(parent));
             txn.PutAttributes(inode, attributes);
-            RememberFile(txn, inode, attributes, withoutExtendedAttributes: true);
+            if (type == InodeType.Directory) txn.AfterCommit(() => RememberMadeDirectory(inode, attributes, txn.CommittedRevision));
+            else RememberFile(txn, inode, attributes, withoutExtendedAttributes: true);
             txn.Put(_keys.DirectoryEntry(parent, name), DirectoryEntryCodec.Encode(type, inode));
             if (targetBytes is not null) txn.Put(_keys.Symlink(inode), targetBytes);
             txn.InodesDelta = 1;

@@ -26,6 +26,7 @@ public sealed partial class KvMeta
                 var (type, child) = DirectoryEntryCodec.Decode(kv.Value);
                 entries.Add(new DirectoryEntry(_keys.EntryName(kv.Key), child, type, null));
             }
+            NoteNamesListed(inode, entries.Select(e => e.Name));
             if (plus && entries.Count > 0)
             {
                 // Attributes and extended-attribute counts of the whole page, 128 inodes per round trip each, both at once.

@@ -93,6 +93,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                     if (transaction.HasWrites)
                     {
                         var request = transaction.Build(_kv.MaxOperationsPerTransaction);
+                        NoteNamesPut(transaction.Writes);
                         var outcome = await _committer.CommitAsync(request, token);
                         transaction.CommittedRevision = outcome.Succeeded ? outcome.Revision : outcome.Witness?.ModRevision ?? 0;
                         if (!outcome.Succeeded && !transaction.Landed(request, outcome.Witness))
@@ -107,6 +108,7 @@ public sealed partial class KvMeta : IFileSystemMeta
                     {
                         ForgetWrittenInodes(transaction.Writes);
                         ForgetListedInodes(transaction.Writes);
+                        NoteNamesDeleted(transaction.Writes);
                     }
                     Interlocked.Add(ref _usedBytesDelta, transaction.UsedBytesDelta);
                     Interlocked.Add(ref _inodesDelta, transaction.InodesDelta);

@@ -242,6 +242,9 @@ public abstract class GroupCommitterTests
 
         public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => inner.RangeAsync(from, to, limit, ct);
 
+        public Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct) =>
+            inner.ChangedSinceAsync(from, to, afterRevision, limit, ct);
+
         public Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct) => inner.GrantLeaseAsync(timeToLive, ct);
 
         public Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct) => inner.KeepLeaseAliveAsync(lease, ct);

@@ -36,6 +36,23 @@ public sealed class MemoryMetaContractTests : MetaContractTests
     }
 
     [Fact]
+    public async Task Filling_a_directory_this_client_made_reads_nothing_from_the_store()
+    {
+        var dir = await Meta.Mkdir(Root, "made");
+        var before = _kv.ReadRoundTrips;
+
+        // What the kernel asks for each file of `tar -x` or `cp -r`: the lookup of the new name, then the create.
+        for (var i = 0; i < 20; i++)
+        {
+            await ThrowsErrno(Errno.ENOENT, () => Meta.LookupAsync(dir.Inode, $"f{i}", None));
+            await Meta.CreateFile(dir.Inode, $"f{i}");
+        }
+
+        Assert.Equal(before, _kv.ReadRoundTrips);
+        Assert.Equal(20, (await Meta.ListAll(dir.Inode)).Count);
+    }
+
+    [Fact]
     public async Task What_tar_does_to_a_file_it_just_created_reads_nothing_from_the_store()
     {
         var file = await Meta.CreateFile(Root, "extracted");

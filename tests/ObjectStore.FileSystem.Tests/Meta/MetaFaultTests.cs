@@ -156,6 +156,9 @@ public sealed class MetaFaultTests
 
         public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => inner.RangeAsync(from, to, limit, ct);
 
+        public Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct) =>
+            inner.ChangedSinceAsync(from, to, afterRevision, limit, ct);
+
         public async Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct)
         {
             await Task.Yield();
@@ -177,6 +180,9 @@ public sealed class MetaFaultTests
         public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct) => inner.GetAsync(key, ct);
         public Task<IReadOnlyList<KvEntry?>> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct) => inner.GetManyAsync(keys, ct);
         public Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct) => inner.RangeAsync(from, to, limit, ct);
+
+        public Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct) =>
+            inner.ChangedSinceAsync(from, to, afterRevision, limit, ct);
 
         public async Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct)
         {

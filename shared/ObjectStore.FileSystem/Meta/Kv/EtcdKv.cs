@@ -74,6 +74,18 @@ public sealed class EtcdKv : ITransactionalKv
         return new KvPage(response.Kvs.Select(ToEntry).ToArray(), response.More);
     }
 
+    public async Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var request = new RangeRequest
+        {
+            Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), Limit = limit, KeysOnly = true,
+            MinModRevision = afterRevision + 1,
+        };
+        var response = await Call(() => _client.GetAsync(request, cancellationToken: ct), ct);
+        return new KvChanges(response.Kvs.Select(kv => kv.Key.ToByteArray()).ToArray(), response.More, response.Header.Revision);
+    }
+
     public async Task<KvCommitResult> CommitAsync(KvTransaction transaction, CancellationToken ct)
     {
         var request = new TxnRequest();

@@ -19,6 +19,13 @@ public interface ITransactionalKv : IAsyncDisposable
     Task<KvPage> RangeAsync(byte[] from, byte[] to, int limit, CancellationToken ct);
 
     /// <summary>
+    /// The keys in [<paramref name="from"/>, <paramref name="to"/>) whose last change came after revision
+    /// <paramref name="afterRevision"/>, at most <paramref name="limit"/>, with the revision the read saw (etcd's
+    /// keys-only range with min_mod_revision; deleted keys are not reported). The store still scans the whole range.
+    /// </summary>
+    Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct);
+
+    /// <summary>
     /// How many keys each range [From, To) holds, read at one revision in one round trip per
     /// <see cref="MaxOperationsPerTransaction"/> ranges (etcd's count-only range: no key or value is sent). The default
     /// pages through each range, for engines that have nothing better.

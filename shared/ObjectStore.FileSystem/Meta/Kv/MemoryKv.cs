@@ -63,6 +63,28 @@ public sealed class MemoryKv(TimeProvider time, int maxOperationsPerTransaction 
         }
     }
 
+    public Task<KvChanges> ChangedSinceAsync(byte[] from, byte[] to, long afterRevision, int limit, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        Interlocked.Increment(ref _readRoundTrips);
+        lock (Enter(ct))
+        {
+            var keys = new List<byte[]>();
+            var more = false;
+            if (ByteKeyComparer.Instance.Compare(from, to) < 0)
+            {
+                foreach (var key in _keys.GetViewBetween(from, to))
+                {
+                    if (ByteKeyComparer.Instance.Equals(key, to)) break;
+                    if (_items[key].ModRevision <= afterRevision) continue;
+                    if (keys.Count == limit) { more = true; break; }
+                    keys.Add(key.ToArray());
+                }
+            }
+            return Task.FromResult(new KvChanges(keys, more, _revision));
+        }
+    }
+
     public Task<IReadOnlyList<long>> CountManyAsync(IReadOnlyList<(byte[] From, byte[] To)> ranges, CancellationToken ct)
     {
         Interlocked.Add(ref _readRoundTrips, Math.Max(1, (ranges.Count + MaxOperationsPerTransaction - 1) / MaxOperationsPerTransaction));
