@@ -17,7 +17,7 @@ public sealed class Heartbeat(RabbitMQBus bus, LocalVolumeStore store, IOptions<
         [TimerTrigger("%ObjectStore:HeartbeatSchedule%", RunOnStartup = true)] TimerInfo timer,
         CancellationToken cancellationToken)
     {
-        var beat = new Storage.Cluster.Heartbeat(options.Value.PublicAddress, store.FreeBytes, time.GetUtcNow(), store.VolumeId);
+        var beat = new Storage.Cluster.Heartbeat(options.Value.PublicAddress, store.FreeBytes, time.GetUtcNow(), store.VolumeId, store.Instance, store.Quarantined);
         return bus.PublishAsync(storeOptions.Value.HeartbeatExchange, JsonSerializer.SerializeToUtf8Bytes(beat, ClusterJson.Default.Heartbeat), cancellationToken);
     }
 }

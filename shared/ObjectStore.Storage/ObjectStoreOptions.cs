@@ -122,6 +122,13 @@ public sealed class ObjectStoreOptions
     /// <summary>Ceiling on the locate rounds a repair scan sends per second (each reaches every node). Default 100.</summary>
     public int RepairScanLocatesPerSecond { get; set; } = 100;
 
+    /// <summary>
+    /// The repair scan skips its run while nothing that loses pieces has happened since a scan that found every piece:
+    /// the same live nodes, none restarted, none has found a damaged file. It runs at least this often anyway (pieces
+    /// removed behind a node's back). Default 1 day.
+    /// </summary>
+    public TimeSpan RepairRescanInterval { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Bytes a data node scrubs per scrub run at most. Default 256 MiB.</summary>
     public long ScrubBytesPerRun { get; set; } = 256L * 1024 * 1024;
 

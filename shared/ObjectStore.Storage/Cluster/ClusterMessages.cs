@@ -19,8 +19,10 @@ public static class Exchanges
 /// <summary>
 /// A data node announcing itself: where to reach it and how much room it has, on which filesystem
 /// (<see cref="Volumes.VolumeIdentity"/>; nodes on one disk share its free bytes; absent from older nodes).
+/// <see cref="Instance"/> is new with every start of the node's process and <see cref="Quarantined"/> counts the files
+/// it has found damaged since: either changing means it may have lost pieces (absent from older nodes).
 /// </summary>
-public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt, string? Volume = null);
+public sealed record Heartbeat(string Address, long FreeBytes, DateTimeOffset SentAt, string? Volume = null, string? Instance = null, long Quarantined = 0);
 
 /// <summary>Who holds the object with this content hash, whole or as shards <c>0..Shards-1</c>?</summary>
 public sealed record LocateRequest(string Hash, int Shards = 0);

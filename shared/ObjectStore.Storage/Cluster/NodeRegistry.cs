@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace ObjectStore.Storage.Cluster;
 
-/// <summary>A data node as the Api last heard of it; <see cref="Volume"/>: its filesystem, shared by nodes on one disk.</summary>
-public sealed record DataNodeInfo(string Address, DateTimeOffset LastHeartbeat, long FreeBytes, string? Volume = null);
+/// <summary>
+/// A data node as the Api last heard of it; <see cref="Volume"/>: its filesystem, shared by nodes on one disk;
+/// <see cref="Instance"/> and <see cref="Quarantined"/>: as its <see cref="Heartbeat"/> said.
+/// </summary>
+public sealed record DataNodeInfo(string Address, DateTimeOffset LastHeartbeat, long FreeBytes, string? Volume = null, string? Instance = null, long Quarantined = 0);
 
 /// <summary>
 /// The live data nodes, fed by heartbeats. Liveness is computed from the last heartbeat on every read, so the
@@ -21,7 +24,7 @@ public sealed partial class NodeRegistry(TimeProvider time, IOptions<ObjectStore
     public void Record(Heartbeat heartbeat)
     {
         // The receive time, not the sender's clock: expiry must not depend on clocks agreeing.
-        var info = new DataNodeInfo(heartbeat.Address, time.GetUtcNow(), heartbeat.FreeBytes, heartbeat.Volume);
+        var info = new DataNodeInfo(heartbeat.Address, time.GetUtcNow(), heartbeat.FreeBytes, heartbeat.Volume, heartbeat.Instance, heartbeat.Quarantined);
         if (_nodes.TryAdd(heartbeat.Address, info))
         {
             LogNodeJoined(heartbeat.Address);

@@ -22,6 +22,7 @@ public sealed partial class LocalVolumeStore
     private readonly string _objects;
     private readonly string _temp;
     private readonly string _quarantine;
+    private long _quarantined;
     private readonly DirectorySync _objectsSync;
     private readonly TimeProvider _time;
     private readonly DateTime _startedAt;
@@ -50,6 +51,12 @@ public sealed partial class LocalVolumeStore
     public string Root { get; }
 
     public long FreeBytes => new DriveInfo(Root).AvailableFreeSpace;
+
+    /// <summary>New with every start of this process: a node restarted (its disk maybe replaced) is told from one that was not.</summary>
+    public string Instance { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Files this process has found damaged and moved aside since it started.</summary>
+    public long Quarantined => Interlocked.Read(ref _quarantined);
 
     /// <summary>The filesystem the volume is on (<see cref="VolumeIdentity"/>), or null when it cannot be told.</summary>
     public string? VolumeId => _volumeId.Value;
@@ -369,6 +376,7 @@ public sealed partial class LocalVolumeStore
         try
         {
             File.Move(source, target);
+            Interlocked.Increment(ref _quarantined);
             LogQuarantined(key.FileName);
         }
         catch (FileNotFoundException)

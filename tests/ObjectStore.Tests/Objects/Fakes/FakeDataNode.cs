@@ -25,6 +25,11 @@ internal sealed class FakeDataNode(string address)
     /// <summary>Serves its stored bytes with one byte flipped (rot it has not found yet).</summary>
     public bool ServesWrongBytes { get; set; }
 
+    /// <summary>What its heartbeats say: its process's start, and the files it has moved aside since.</summary>
+    public string Instance { get; set; } = "first";
+
+    public long Quarantined { get; set; }
+
     /// <summary>Answers nothing at all: no locate reply, no reads, no uploads.</summary>
     public bool Dead { get; set; }
 

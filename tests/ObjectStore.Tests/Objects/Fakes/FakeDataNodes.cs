@@ -54,7 +54,8 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         return node;
     }
 
-    public void Beat(FakeDataNode node, long freeBytes = 1L << 40) => Registry.Record(new Heartbeat(node.Address, freeBytes, Time.GetUtcNow()));
+    public void Beat(FakeDataNode node, long freeBytes = 1L << 40) =>
+        Registry.Record(new Heartbeat(node.Address, freeBytes, Time.GetUtcNow(), Instance: node.Instance, Quarantined: node.Quarantined));
 
     /// <summary>Every committed file, as (node, key).</summary>
     public IEnumerable<(string Node, string Key)> StoredFiles() => _nodes.Values.SelectMany(n => n.Objects.Keys.Select(k => (n.Address, k)));
