@@ -75,16 +75,17 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         var name = $"purge-{Guid.NewGuid():N}";
         var shared = TestData.Bytes(1500, 61);
         var own = TestData.Bytes(1600, 62);
+        // Two versions: no more than this cluster's retention keeps (a third, or a delete marker past its 1 s expiry, could
+        // be dropped by the collector before the purge counts it). Purging delete markers: MetadataContractTests.
         await _cluster.PutVersionAsync($"/objects/{name}", shared);
         await _cluster.PutVersionAsync($"/objects/{name}", own);
-        Assert.True((await _cluster.Client.DeleteAsync($"/objects/{name}")).IsSuccessStatusCode);
         await _cluster.PutVersionAsync($"/objects/{name}-other", shared);
 
         using (var purge = await _cluster.Client.DeleteAsync($"/versions/{name}"))
         {
             Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
             using var reply = JsonDocument.Parse(await purge.Content.ReadAsStringAsync());
-            Assert.Equal(3, reply.RootElement.GetProperty("versions").GetInt32());
+            Assert.Equal(2, reply.RootElement.GetProperty("versions").GetInt32());
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode);
