@@ -60,6 +60,25 @@ public sealed class EtcdMetadataStoreTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_point_reads_share_round_trips_and_each_gets_its_own_record()
+    {
+        var store = Open();
+        for (var i = 0; i < 8; i++)
+        {
+            await store.AppendAsync(Name($"read-{i}"), 10 + i, Hash(100 + i), deleted: false, "replica-3", default);
+        }
+
+        // 64 reads asked at once (a PUT's dedup read, a GET's head read): the first goes alone, the others gather behind it.
+        var sizes = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i => i % 2 == 0
+            ? (await store.FindContentAsync(Hash(100 + i % 8), default))?.Size
+            : (await store.GetLatestAsync(Name($"read-{i % 8}"), default))?.Size));
+
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => (long?)(10 + i % 8)), sizes);
+        Assert.InRange(store.GroupedReads, 1, 63);
+        Assert.Null(await store.FindContentAsync(Hash(999), default));
+    }
+
+    [Fact]
     public async Task Forty_writers_on_four_names_through_two_instances_leave_every_name_gap_free_and_counts_exact()
     {
         var instances = new[] { Open(), Open() };

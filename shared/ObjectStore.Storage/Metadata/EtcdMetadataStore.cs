@@ -26,6 +26,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     private readonly ObjectStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly EtcdVersionCommitter _committer;
+    private readonly EtcdPointReads _reads;
     private readonly ILogger<EtcdMetadataStore> _logger;
 
     public EtcdMetadataStore(EtcdConnection etcd, IOptions<ObjectStoreOptions> options, TimeProvider time, ILogger<EtcdMetadataStore> logger)
@@ -36,6 +37,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         _logger = logger;
         Keys = new EtcdKeys(_options.EtcdPrefix);
         _committer = new EtcdVersionCommitter(this, _options, time, logger);
+        _reads = new EtcdPointReads(key => ReadOneAsync(key, CancellationToken.None), txn => TransactAsync(txn, CancellationToken.None));
     }
 
     public bool TracksContent => true;
@@ -295,7 +297,13 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     internal static string StorageIdOf(string hash, string layout) =>
         ContentHash.TryParse(hash, out var content) ? Objects.ObjectLayout.Parse(layout).StorageId(content).Hex : hash;
 
-    internal async Task<KeyValue?> GetAsync(ByteString key, CancellationToken cancellationToken)
+    /// <summary>One key, read with whatever other keys are being asked for at the moment (see <see cref="EtcdPointReads"/>).</summary>
+    internal Task<KeyValue?> GetAsync(ByteString key, CancellationToken cancellationToken) => _reads.GetAsync(key, cancellationToken);
+
+    /// <summary>The point reads' round trips that carried two or more of them (for tests).</summary>
+    internal long GroupedReads => _reads.Groups;
+
+    private async Task<KeyValue?> ReadOneAsync(ByteString key, CancellationToken cancellationToken)
     {
         var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0];
@@ -358,7 +366,11 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
 
     internal static ByteString ContentValue(ContentRecord record) => ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(record, EtcdJson.Default.ContentRecord));
 
-    public ValueTask DisposeAsync() => _committer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _reads.DisposeAsync().ConfigureAwait(false);
+        await _committer.DisposeAsync().ConfigureAwait(false);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "etcd call failed: {Status} {Detail}")]
     private partial void LogEtcdFailed(StatusCode status, string detail);
