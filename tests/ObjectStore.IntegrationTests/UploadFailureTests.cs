@@ -10,7 +10,10 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
 {
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
+    // A copy deleted behind its node's back (below) changes nothing the nodes report, so only the periodic rescan
+    // finds it (repairRescanInterval, a day by default): every 2 s here.
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3,
+        settings: new Dictionary<string, string> { ["ObjectStore__RepairRescanInterval"] = "00:00:02" });
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -104,7 +107,7 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
         File.Delete(copies[0]);
 
         // Dedup is one read of the content record (no locate round): the PUT points at the stored bytes, and the
-        // copy the record cannot know is gone is rebuilt by the repair scan, as for any lost copy.
+        // copy the record cannot know is gone is rebuilt by the repair scan's periodic rescan.
         var second = $"dedup-lost-b-{Guid.NewGuid():N}";
         await _cluster.PutVersionAsync($"/objects/{second}", body);
         Assert.Equal(body, await _cluster.Client.GetByteArrayAsync($"/objects/{second}"));
