@@ -25,8 +25,7 @@ public sealed partial class KvMeta
         if (_options.DirectoryCacheTime > TimeSpan.Zero)
         {
             // Its record was created by that commit: the first create in it commits without reading it.
-            if (_knownDirectories.Count >= MaxKnownDirectories) _knownDirectories.Clear();
-            _knownDirectories[inode] = new KnownDirectory(attributes, revision, revision, now);
+            Know(inode, new KnownDirectory(attributes, revision, revision, now));
         }
         if (_options.AbsentNameCacheTime <= TimeSpan.Zero) return;
         if (_completeDirectories.Count >= MaxCompleteDirectories) _completeDirectories.Clear();

@@ -21,16 +21,22 @@ public sealed partial class KvMeta
         var key = _keys.Attributes(inode);
         var createRevision = txn.CreateRevisionOf(key);
         if (createRevision == 0) return;
-        if (_knownDirectories.Count >= MaxKnownDirectories) _knownDirectories.Clear();
         var written = txn.Writes.Any(w => w.Key.AsSpan().SequenceEqual(key));
         if (!afterCommit)
         {
-            _knownDirectories[inode] = new KnownDirectory(attributes, createRevision, txn.ModRevisionOf(key), _time.GetTimestamp());
+            Know(inode, new KnownDirectory(attributes, createRevision, txn.ModRevisionOf(key), _time.GetTimestamp()));
             return;
         }
         // Written by this transaction: its record now has the commit's revision.
-        txn.AfterCommit(() => _knownDirectories[inode] = new KnownDirectory(attributes, createRevision,
-            written ? txn.CommittedRevision : txn.ModRevisionOf(key), _time.GetTimestamp()));
+        txn.AfterCommit(() => Know(inode, new KnownDirectory(attributes, createRevision,
+            written ? txn.CommittedRevision : txn.ModRevisionOf(key), _time.GetTimestamp())));
+    }
+
+    /// <summary>Remembers a directory, bounded: past <see cref="MaxKnownDirectories"/> all are forgotten first.</summary>
+    private void Know(ulong inode, KnownDirectory known)
+    {
+        if (_knownDirectories.Count >= MaxKnownDirectories) _knownDirectories.Clear();
+        _knownDirectories[inode] = known;
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         _logger = logger;
         Keys = new EtcdKeys(_options.EtcdPrefix);
         _committer = new EtcdVersionCommitter(this, _options, time, logger);
-        _reads = new EtcdPointReads(key => ReadOneAsync(key, CancellationToken.None), txn => TransactAsync(txn, CancellationToken.None));
+        _reads = new EtcdPointReads(ReadOneAsync, txn => TransactAsync(txn, CancellationToken.None));
     }
 
     public bool TracksContent => true;
@@ -303,9 +303,10 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     /// <summary>The point reads' round trips that carried two or more of them (for tests).</summary>
     internal long GroupedReads => _reads.Groups;
 
-    private async Task<KeyValue?> ReadOneAsync(ByteString key, CancellationToken cancellationToken)
+    // Shared by the callers of a group, so no one caller's cancellation applies; the deadline bounds it.
+    private async Task<KeyValue?> ReadOneAsync(ByteString key)
     {
-        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key }, deadline: d)).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0];
     }
 
