@@ -13,13 +13,17 @@ namespace ObjectStore.FileSystem.Data;
 /// </summary>
 public sealed partial class FileData : IAsyncDisposable
 {
+    private const int ReliefIdle = 0;
+    private const int ReliefRunning = 1;
+    private const int ReliefRunningAndAskedAgain = 2;
+
     private readonly object _sync = new();
     private readonly Dictionary<ulong, OpenFile> _files = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly HttpClient? _ownedHttp;
     private readonly ChunkCompactor _compactor;
     private readonly SliceCollector _collector;
-    private int _relieving;
+    private int _relief;
 
     public FileData(IFileSystemMeta meta, ISliceStore store, IOptions<FileDataOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
         : this(meta, store, options.Value, loggerFactory ?? NullLoggerFactory.Instance, time ?? TimeProvider.System, null)
@@ -248,15 +252,34 @@ public sealed partial class FileData : IAsyncDisposable
 
     private void RelievePressure()
     {
-        // Runs on the pool, once at a time: writers waiting for memory must not also take other files' locks.
-        if (Interlocked.Exchange(ref _relieving, 1) != 0)
+        // Runs on the pool, once at a time: writers waiting for memory must not also take other files' locks. A
+        // request that arrives during a run asks for one more run, so a writer that starts waiting then is not missed.
+        while (true)
         {
-            return;
-        }
+            var state = Volatile.Read(ref _relief);
+            if (state == ReliefRunningAndAskedAgain)
+            {
+                return;
+            }
 
-        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            if (Interlocked.CompareExchange(ref _relief, state + 1, state) == state)
+            {
+                if (state == ReliefIdle)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static data => data.RunRelief(), this, preferLocal: false);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private void RunRelief()
+    {
+        while (true)
         {
-            try
+            // The pressure may be gone by now (an upload gave bytes back): freezing then would only cut slices short.
+            if (Budget.HasWaiters)
             {
                 List<OpenFile> files;
                 lock (_sync)
@@ -271,11 +294,15 @@ public sealed partial class FileData : IAsyncDisposable
                     file.RelievePressure(uploading == 0 ? long.MaxValue : idleBefore);
                 }
             }
-            finally
+
+            if (Interlocked.CompareExchange(ref _relief, ReliefIdle, ReliefRunning) == ReliefRunning)
             {
-                Volatile.Write(ref _relieving, 0);
+                return;
             }
-        }, null);
+
+            // Asked again during this run (nothing else changes the state from there).
+            Volatile.Write(ref _relief, ReliefRunning);
+        }
     }
 
     public async ValueTask DisposeAsync()

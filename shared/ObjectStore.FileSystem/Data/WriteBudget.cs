@@ -27,6 +27,18 @@ internal sealed class WriteBudget(long capacity, TimeProvider time)
         }
     }
 
+    /// <summary>Whether a writer is waiting for bytes now.</summary>
+    public bool HasWaiters
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _waiters.Count > 0;
+            }
+        }
+    }
+
     /// <summary>Highest <see cref="Used"/> seen: lets tests check the bound held.</summary>
     public long Peak { get; private set; }
 
