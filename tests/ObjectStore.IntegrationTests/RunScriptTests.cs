@@ -116,6 +116,32 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         };
     }
 
+    private async Task<Process> StartRunAsync(Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "run")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var ready = Output.Split("ready: http://127.0.0.1:").Length;
+        _run = Process.Start(info)!;
+        _run.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
+        _run.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
+        _run.BeginOutputReadLine();
+        _run.BeginErrorReadLine();
+        await Eventually.TrueAsync(() => Output.Split("ready: http://127.0.0.1:").Length > ready || _run.HasExited, TimeSpan.FromMinutes(5), "./run ready");
+        Assert.False(_run.HasExited, "./run exited:\n" + Output);
+        return _run;
+    }
+
+    private async Task StopRunAsync()
+    {
+        Process.Start("kill", ["-TERM", _run!.Id.ToString()])!.WaitForExit();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _run.WaitForExitAsync(grace.Token);
+    }
+
     private async Task<int> RunNodeScriptAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "node"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -146,19 +172,7 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
     {
         var (apiPort, nodePort) = Ports();
         var environment = Environment(apiPort, nodePort);
-        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "run")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        _run = Process.Start(info)!;
-        _run.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
-        _run.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine(e.Data); } } };
-        _run.BeginOutputReadLine();
-        _run.BeginErrorReadLine();
-        await Eventually.TrueAsync(() => Output.Contains("ready: http://127.0.0.1:", StringComparison.Ordinal) || _run.HasExited, TimeSpan.FromMinutes(5), "./run ready");
-        Assert.False(_run.HasExited, "./run exited:\n" + Output);
+        var run = await StartRunAsync(environment);
         Assert.Contains("function key (x-functions-key or ?code=): ", Output, StringComparison.Ordinal);
 
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
@@ -177,22 +191,45 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
             Assert.True(afterKill.IsSuccessStatusCode, $"PUT with a node down: {(int)afterKill.StatusCode} {await afterKill.Content.ReadAsStringAsync()}");
         }
         await Eventually.TrueAsync(() => Output.Contains("run: DataNode 2 (127.0.0.1:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "./run reporting node 2 down");
-        Assert.False(_run.HasExited, "./run exited when a node died:\n" + Output);
+        Assert.False(run.HasExited, "./run exited when a node died:\n" + Output);
 
         Assert.Equal(0, await RunNodeScriptAsync(environment, "start", "2"));
         await Eventually.ReturnsAsync(async () => (await LiveNodesAsync(client)).SequenceEqual(all), back => back, TimeSpan.FromSeconds(30), "node 2 back in /nodes");
         Assert.Equal(body, await client.GetByteArrayAsync("/objects/after-kill"));
         var restarted = int.Parse(File.ReadAllText(Path.Combine(_state, "pids", "node2.pid")).Trim());
 
-        Process.Start("kill", ["-TERM", _run.Id.ToString()])!.WaitForExit();
-        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            await _run.WaitForExitAsync(grace.Token);
-        }
-
+        await StopRunAsync();
         foreach (var pid in pids.Values.Append(restarted))
         {
             Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("ObjectStore.", StringComparison.Ordinal), $"pid {pid} still runs after ./run stopped\n{Output}");
         }
+    }
+
+    [Fact]
+    public async Task What_was_stored_is_there_after_run_is_stopped_and_started_again()
+    {
+        // ./run with infrastructure of its own, as a newcomer starts it: stopping it must not lose the metadata in etcd
+        // (the data nodes keep their bytes, and bytes that no record knows are collected).
+        var (apiPort, nodePort) = Ports();
+        var environment = Environment(apiPort, nodePort);
+        environment.Remove("RabbitMQConnection");
+        environment.Remove("AzureWebJobsStorage");
+        environment.Remove("EtcdEndpoints");
+        await StartRunAsync(environment);
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+        var body = TestData.Bytes(70_000, 77);
+        Assert.True((await client.PutAsync("/objects/kept", new ByteArrayContent(body))).IsSuccessStatusCode);
+        Assert.True((await client.PutAsync("/objects/kept", new ByteArrayContent(body.AsSpan(0, 1000).ToArray()))).IsSuccessStatusCode);
+        var versions = await client.GetStringAsync("/versions/kept");
+
+        await StopRunAsync();
+        await StartRunAsync(environment);
+
+        using var after = await client.GetAsync("/versions/kept");
+        Assert.True(after.IsSuccessStatusCode, $"versions after the restart: {(int)after.StatusCode}\n{Output}");
+        Assert.Equal(versions, await after.Content.ReadAsStringAsync());
+        Assert.Equal(body.AsSpan(0, 1000).ToArray(), await client.GetByteArrayAsync("/objects/kept"));
+        Assert.Equal(body, await client.GetByteArrayAsync("/objects/kept?version=1"));
+        Assert.Contains("restarting the etcd cluster kept in", Output, StringComparison.Ordinal);
     }
 }
