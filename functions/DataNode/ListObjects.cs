@@ -14,8 +14,6 @@ namespace ObjectStore.DataNode;
 /// </summary>
 public sealed class ListObjects(LocalVolumeStore store)
 {
-    private const int MaxLimit = 10_000;
-
     [Function(nameof(ListObjects))]
     public IResult Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = DataNodeProtocol.ListRoute)] HttpRequest request)
     {
@@ -27,9 +25,9 @@ public sealed class ListObjects(LocalVolumeStore store)
 
         var limitText = request.Query["limit"].ToString();
         var limit = 1000;
-        if (limitText.Length > 0 && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (limitText.Length > 0 && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > DataNodeProtocol.MaxListLimit))
         {
-            return ErrorResults.Error(StatusCodes.Status400BadRequest, $"limit must be 1..{MaxLimit}");
+            return ErrorResults.Error(StatusCodes.Status400BadRequest, $"limit must be 1..{DataNodeProtocol.MaxListLimit}");
         }
 
         return Results.Json(store.ListHeld(after.Length > 0 ? after : null, limit));

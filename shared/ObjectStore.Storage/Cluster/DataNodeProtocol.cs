@@ -36,9 +36,12 @@ public static class DataNodeProtocol
 
     /// <summary>
     /// <c>GET</c> with <c>after</c> (a stored key) and <c>limit</c>: one page of the keys the node holds, in key order, as
-    /// <see cref="Volumes.HeldKey"/>s (for the collector's sweep); an empty page is the end.
+    /// <see cref="Volumes.HeldKey"/>s (for the collector's sweep and the repair scan); an empty page is the end.
     /// </summary>
     public const string ListRoute = "objects";
+
+    /// <summary>The most keys one page of <see cref="ListRoute"/> may ask for.</summary>
+    public const int MaxListLimit = 10_000;
 
     /// <summary>Query flag of a temp upload that is a shard: the node skips the content SHA-256 only a whole object's commit checks.</summary>
     public const string ShardQuery = "shard";

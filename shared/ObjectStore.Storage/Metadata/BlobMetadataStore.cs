@@ -184,6 +184,8 @@ public sealed partial class BlobMetadataStore : IMetadataStore
 
     public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken) => Task.FromResult<ContentRecord?>(null);
 
+    public IAsyncEnumerable<ContentRecord> ScanContentAsync(CancellationToken cancellationToken) => AsyncEnumerable.Empty<ContentRecord>();
+
     private async Task EnsureContainerAsync(CancellationToken cancellationToken)
     {
         if (!_containerReady)

@@ -94,6 +94,8 @@ public sealed partial class CachingMetadataStore(
 
     public Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken) => inner.FindContentAsync(storageId, cancellationToken);
 
+    public IAsyncEnumerable<ContentRecord> ScanContentAsync(CancellationToken cancellationToken) => inner.ScanContentAsync(cancellationToken);
+
     public async Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken)
     {
         var key = name.Value;

@@ -180,6 +180,8 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         return kv is not null && ReadContent(kv) is { State: ContentState.Collecting } claimed ? claimed : null;
     }
 
+    public IAsyncEnumerable<ContentRecord> ScanContentAsync(CancellationToken cancellationToken) => ScanContentAsync(null, null, cancellationToken);
+
     /// <summary>Content records with storage ids in [<paramref name="from"/>, <paramref name="to"/>) (null: unbounded), in order, paged.</summary>
     public async IAsyncEnumerable<ContentRecord> ScanContentAsync(string? from, string? to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

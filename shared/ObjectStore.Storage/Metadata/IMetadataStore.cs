@@ -40,4 +40,10 @@ public interface IMetadataStore
     /// none: asked before a PUT sends or commits bytes, so that dedup is one read. Always null when not <see cref="TracksContent"/>.
     /// </summary>
     Task<ContentRecord?> FindContentAsync(string storageId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every content record, in ordinal storage-id order (the order data nodes list their keys in), for the repair scan.
+    /// Nothing when not <see cref="TracksContent"/>.
+    /// </summary>
+    IAsyncEnumerable<ContentRecord> ScanContentAsync(CancellationToken cancellationToken);
 }

@@ -1,24 +1,30 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Storage.Objects;
 
 /// <summary>
-/// Walks every live version's content and schedules a repair for content that has been missing shards (or copies)
-/// for longer than <see cref="ObjectStoreOptions.RepairGracePeriod"/>, so that a node restarting is not rebuilt
-/// around while a node that is gone for good is. Cost: one locate round per distinct content per scan, and each
-/// reaches every node; a store with millions of objects would want a per-node shard index instead. So a run is skipped
-/// while nothing that loses pieces can have happened since a scan found every piece: the same live nodes, none
-/// restarted (a replaced disk), none has moved a damaged file aside (the scrub's and readers' finds) — pieces are
-/// otherwise lost only behind a node's back, which a run every <see cref="ObjectStoreOptions.RepairRescanInterval"/>
-/// still catches. Without this, a store of 60,000 contents kept the bus and every node busy all the time.
+/// Finds content that has been missing shards (or copies) for longer than <see cref="ObjectStoreOptions.RepairGracePeriod"/>
+/// and schedules its repair, so that a node restarting is not rebuilt around while a node that is gone for good is.
+/// <list type="bullet">
+/// <item>With content records (etcd): every live node's listing (paged, in key order) is merged with the records (in
+/// the same order), so a scan costs a few requests per node, whatever the number of contents.</item>
+/// <item>Without them (Blob Storage): one locate round per distinct content, each reaching every node, paced.</item>
+/// </list>
+/// A run is skipped while nothing that loses pieces can have happened since a scan found every piece: the same live
+/// nodes, none restarted (a replaced disk), none has moved a damaged file aside (the scrub's and readers' finds).
+/// Pieces are otherwise lost only behind a node's back, which a run every
+/// <see cref="ObjectStoreOptions.RepairRescanInterval"/> still catches. A piece seen missing is only a suspicion (a PUT
+/// may have stored it after its node's listing passed; the repair looks again before it rebuilds anything).
 /// </summary>
 public sealed partial class RepairScan(
     IMetadataStore metadata,
+    IDataNodeClient dataNodes,
     ShardRepairer repairer,
     RepairScheduler scheduler,
     NodeRegistry registry,
@@ -26,14 +32,15 @@ public sealed partial class RepairScan(
     TimeProvider time,
     ILogger<RepairScan> logger)
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _missingSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _missingSince = new(StringComparer.Ordinal);
     private string? _wholeAt;
     private DateTimeOffset _wholeSince;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         // What the nodes said at the start: a change during the run is seen by the next one.
-        var nodes = Fingerprint(registry.LiveNodes());
+        var live = registry.LiveNodes();
+        var nodes = Fingerprint(live);
         if (nodes == _wholeAt && time.GetUtcNow() - _wholeSince < options.Value.RepairRescanInterval)
         {
             LogSkipped(_wholeSince);
@@ -41,8 +48,94 @@ public sealed partial class RepairScan(
         }
 
         _wholeAt = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var missingNow = new HashSet<string>(StringComparer.Ordinal);
         var scheduled = 0;
+        var contents = 0;
+        var started = time.GetTimestamp();
+        var inspected = metadata.TracksContent ? ByListingsAsync(live, cancellationToken) : ByLocatesAsync(cancellationToken);
+        try
+        {
+            await foreach (var content in inspected.ConfigureAwait(false))
+            {
+                contents++;
+                if (content.Missing == 0)
+                {
+                    continue;
+                }
+
+                missingNow.Add(content.Hash);
+                var now = time.GetUtcNow();
+                if (!_missingSince.TryGetValue(content.Hash, out var since))
+                {
+                    _missingSince[content.Hash] = since = now;
+                }
+
+                if (now - since >= options.Value.RepairGracePeriod)
+                {
+                    await scheduler.ScheduleAsync(new RepairRequest(content.Hash, content.Layout, content.Size, $"{content.Missing} shard(s) missing since {since:o}"), cancellationToken).ConfigureAwait(false);
+                    scheduled++;
+                }
+            }
+        }
+        catch (DataNodeException ex)
+        {
+            // A node that cannot list is not evidence of anything missing: what was not reached waits for the next run.
+            LogListingFailed(ex.Address, ex.Message);
+            return scheduled;
+        }
+
+        // Content seen whole, or gone, is no longer suspected.
+        foreach (var cleared in _missingSince.Keys.Where(k => !missingNow.Contains(k)).ToList())
+        {
+            _missingSince.Remove(cleared);
+        }
+
+        LogScanned(contents, time.GetElapsedTime(started).TotalSeconds, scheduled);
+
+        if (_missingSince.Count == 0)
+        {
+            (_wholeAt, _wholeSince) = (nodes, time.GetUtcNow());
+        }
+
+        return scheduled;
+    }
+
+    private async IAsyncEnumerable<Inspected> ByListingsAsync(IReadOnlyList<DataNodeInfo> live, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var listings = live.Select(n => new HeldKeys(dataNodes, n.Address, options.Value.SweepPageSize)).ToList();
+        await foreach (var record in metadata.ScanContentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.State != ContentState.Live || record.References == 0 || !ContentHash.TryParse(record.StorageId, out var id))
+            {
+                continue;
+            }
+
+            var layout = ObjectLayout.Parse(record.Layout);
+            var shards = new bool[Math.Max(layout.TotalShards, 1)];
+            var copies = 0;
+            foreach (var listing in listings)
+            {
+                foreach (var key in await listing.KeysOfAsync(id, cancellationToken).ConfigureAwait(false))
+                {
+                    if (key.Shard is { } shard && shard < layout.TotalShards)
+                    {
+                        shards[shard] = true;
+                    }
+                    else if (key.Shard is null && !layout.IsErasureCoded)
+                    {
+                        copies++;
+                    }
+                }
+            }
+
+            var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies);
+            yield return new Inspected(record.Hash, record.Layout, record.Size, missing);
+        }
+    }
+
+    private async IAsyncEnumerable<Inspected> ByLocatesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var started = time.GetTimestamp();
         await foreach (var version in metadata.ScanAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -59,45 +152,69 @@ public sealed partial class RepairScan(
             }
 
             var (_, missing) = await repairer.InspectAsync(hash, ObjectLayout.Parse(version.Layout), cancellationToken).ConfigureAwait(false);
-            if (missing.Count == 0)
-            {
-                _missingSince.TryRemove(version.Hash, out _);
-                continue;
-            }
-
-            var now = time.GetUtcNow();
-            var since = _missingSince.GetOrAdd(version.Hash, now);
-            if (now - since >= options.Value.RepairGracePeriod)
-            {
-                await scheduler.ScheduleAsync(new RepairRequest(version.Hash, version.Layout, version.Size, $"{missing.Count} shard(s) missing since {since:o}"), cancellationToken).ConfigureAwait(false);
-                scheduled++;
-            }
+            yield return new Inspected(version.Hash, version.Layout, version.Size, missing.Count);
         }
-
-        foreach (var gone in _missingSince.Keys.Where(k => !seen.Contains(k)))
-        {
-            _missingSince.TryRemove(gone, out _);
-        }
-
-        if (scheduled > 0)
-        {
-            LogScanned(seen.Count, scheduled);
-        }
-
-        if (_missingSince.IsEmpty)
-        {
-            (_wholeAt, _wholeSince) = (nodes, time.GetUtcNow());
-        }
-
-        return scheduled;
     }
 
     private static string Fingerprint(IReadOnlyList<DataNodeInfo> nodes) =>
         string.Join(';', nodes.OrderBy(n => n.Address, StringComparer.Ordinal).Select(n => $"{n.Address} {n.Instance} {n.Quarantined}"));
 
+    private readonly record struct Inspected(string Hash, string Layout, long Size, int Missing);
+
+    /// <summary>One node's keys, read a page at a time as the records' storage ids advance.</summary>
+    private sealed class HeldKeys(IDataNodeClient dataNodes, string address, int pageSize)
+    {
+        private IReadOnlyList<HeldKey> _page = [];
+        private int _next;
+        private bool _ended;
+
+        /// <summary>The keys under <paramref name="id"/>; keys before it (bytes without a record: the collector's) are passed over.</summary>
+        public async Task<List<StoredKey>> KeysOfAsync(ContentHash id, CancellationToken cancellationToken)
+        {
+            var found = new List<StoredKey>();
+            while (true)
+            {
+                if (_next == _page.Count)
+                {
+                    if (_ended)
+                    {
+                        return found;
+                    }
+
+                    _page = await dataNodes.ListHeldAsync(address, _page.Count == 0 ? null : _page[^1].Key, pageSize, cancellationToken).ConfigureAwait(false);
+                    _next = 0;
+                    _ended = _page.Count == 0; // not "short": a page is short when a file went while it was listed
+                    continue;
+                }
+
+                if (!StoredKey.TryParse(_page[_next].Key, out var key))
+                {
+                    _next++;
+                    continue;
+                }
+
+                var order = string.CompareOrdinal(key.Hash.Hex, id.Hex);
+                if (order > 0)
+                {
+                    return found;
+                }
+
+                if (order == 0)
+                {
+                    found.Add(key);
+                }
+
+                _next++;
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Repair scan skipped: the nodes are as they were when a scan at {Since:o} found every piece")]
     private partial void LogSkipped(DateTimeOffset since);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan: {Contents} contents checked, {Scheduled} repairs scheduled")]
-    private partial void LogScanned(int contents, int scheduled);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan: {Contents} contents checked in {Seconds:F1} s, {Scheduled} repairs scheduled")]
+    private partial void LogScanned(int contents, double seconds, int scheduled);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repair scan stopped: could not list {Address} ({Reason}); the next run tries again")]
+    private partial void LogListingFailed(string address, string reason);
 }

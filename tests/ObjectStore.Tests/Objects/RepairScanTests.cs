@@ -11,8 +11,10 @@ public sealed class RepairScanTests
     // Seven nodes: with one gone, RS(4,2) still has a node to rebuild a shard on.
     private readonly StoreUnderTest _store = new(nodes: 7, configure: o => o.RepairScanLocatesPerSecond = int.MaxValue);
 
-    private RepairScan NewScan() => new(_store.Metadata, _store.Repairer, _store.Repairs, _store.Nodes.Registry,
-        Options.Create(_store.Nodes.Options), _store.Nodes.Time, NullLogger<RepairScan>.Instance);
+    private RepairScan NewScan() => NewScan(_store);
+
+    private static RepairScan NewScan(StoreUnderTest store) => new(store.Metadata, store.Nodes, store.Repairer, store.Repairs, store.Nodes.Registry,
+        Options.Create(store.Nodes.Options), store.Nodes.Time, NullLogger<RepairScan>.Instance);
 
     [Fact]
     public async Task A_scan_that_found_every_piece_is_not_run_again_until_a_node_restarts_finds_a_damaged_file_or_leaves()
@@ -62,6 +64,93 @@ public sealed class RepairScanTests
 
         AdvanceWithHeartbeats(_store.Nodes.Options.RepairRescanInterval);
         Assert.Equal(1, await LocatesOfAsync(scan));
+    }
+
+    [Fact]
+    public async Task With_content_records_a_scan_merges_node_listings_page_by_page_and_asks_no_locate()
+    {
+        // Pages of three keys: each listing spans several pages and contents.
+        var store = new StoreUnderTest(nodes: 7, configure: o => o.SweepPageSize = 3, tracksContent: true);
+        var versions = new List<Storage.Metadata.ObjectVersion>();
+        for (var i = 0; i < 12; i++)
+        {
+            versions.Add(await store.PutAsync($"object-{i}", TestBytes.Random(i % 2 == 0 ? 300_000 : 1_000, 10 + i)));
+        }
+
+        // Bytes no record knows (a PUT that crashed before its commit) sit between the others: they are not this scan's.
+        store.Nodes.All.First().Objects[new string('0', 64)] = [1, 2, 3];
+        var scan = NewScan(store);
+        var listings = store.Nodes.Listings;
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.Equal(0, store.Nodes.Locates);
+        Assert.InRange(store.Nodes.Listings - listings, 7, 7 * 12);
+        Assert.Equal(0, await RunAsync(store, scan)); // skipped: nothing changed
+
+        // A shard of one coded content and a copy of one small one vanish behind their nodes' backs.
+        var coded = store.Holders(versions[4])[0];
+        var small = store.Holders(versions[7])[1];
+        Assert.True(coded.Objects.TryRemove(coded.Objects.Keys.Single(k => k.StartsWith(StorageId(versions[4]), StringComparison.Ordinal)), out _));
+        Assert.True(small.Objects.TryRemove(StorageId(versions[7]), out _));
+        store.Nodes.Time.Advance(store.Nodes.Options.RepairRescanInterval);
+        Beat(store);
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None)); // within the grace period
+        store.Nodes.Time.Advance(store.Nodes.Options.RepairGracePeriod);
+        Beat(store);
+        Assert.Equal(2, await scan.RunAsync(CancellationToken.None));
+        Assert.Equal(new[] { versions[4].Hash, versions[7].Hash }.Order(StringComparer.Ordinal), store.Bus.Repairs.Select(r => r.Hash).Order(StringComparer.Ordinal));
+        Assert.Equal(0, store.Nodes.Locates);
+
+        foreach (var request in store.Bus.Repairs.ToList())
+        {
+            Assert.Equal(ShardRepairer.Outcome.Repaired, await store.Repairer.RepairAsync(request, CancellationToken.None));
+        }
+
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.Equal(0, await RunAsync(store, scan)); // whole again: skipped
+    }
+
+    [Fact]
+    public async Task A_node_that_cannot_list_stops_the_scan_without_suspecting_anything_and_the_next_run_scans_again()
+    {
+        var store = new StoreUnderTest(nodes: 7, configure: o => o.SweepPageSize = 2, tracksContent: true);
+        for (var i = 0; i < 6; i++)
+        {
+            await store.PutAsync($"object-{i}", TestBytes.Random(300_000, 30 + i));
+        }
+
+        var scan = NewScan(store);
+        var node = store.Nodes.All.First();
+        node.Refuses = true; // alive by its heartbeats, but its listing fails
+        store.Nodes.Time.Advance(store.Nodes.Options.RepairGracePeriod * 2);
+        Beat(store);
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.Empty(store.Bus.Repairs);
+
+        node.Refuses = false;
+        var before = store.Nodes.Listings;
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.True(store.Nodes.Listings > before, "after a failed listing the next run scans again");
+        Assert.Empty(store.Bus.Repairs);
+    }
+
+    private static string StorageId(Storage.Metadata.ObjectVersion version) =>
+        Storage.Objects.ObjectLayout.Parse(version.Layout).StorageId(Storage.Naming.ContentHash.TryParse(version.Hash, out var hash) ? hash : throw new ArgumentException(version.Hash)).Hex;
+
+    private static void Beat(StoreUnderTest store)
+    {
+        foreach (var node in store.Nodes.All.Where(n => !n.Dead))
+        {
+            store.Nodes.Beat(node);
+        }
+    }
+
+    /// <summary>Pages listed by one run.</summary>
+    private static async Task<int> RunAsync(StoreUnderTest store, RepairScan scan)
+    {
+        var before = store.Nodes.Listings;
+        await scan.RunAsync(CancellationToken.None);
+        return store.Nodes.Listings - before;
     }
 
     private async Task<int> LocatesOfAsync(RepairScan scan)

@@ -43,6 +43,9 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
 
     public int Locates { get; private set; }
 
+    /// <summary>Pages of held keys asked of any node (<see cref="ListHeldAsync"/>).</summary>
+    public int Listings { get; private set; }
+
     /// <summary>Awaited by every read before it is answered, e.g. to hold reads back until others have started.</summary>
     public Func<StoredKey, Task>? BeforeRead { get; set; }
 
@@ -223,6 +226,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
 
     public Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken)
     {
+        Listings++;
         var node = _nodes[address];
         if (node.Dead || node.Refuses)
         {

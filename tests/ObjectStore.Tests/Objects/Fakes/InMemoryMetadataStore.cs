@@ -138,6 +138,22 @@ internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetad
         }
     }
 
+    public async IAsyncEnumerable<ContentRecord> ScanContentAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<ContentRecord> all;
+        lock (_versions)
+        {
+            Check();
+            all = _content.Values.OrderBy(r => r.StorageId, StringComparer.Ordinal).ToList();
+        }
+
+        foreach (var record in all)
+        {
+            await Task.Yield();
+            yield return record;
+        }
+    }
+
     private void Check()
     {
         if (Unavailable)
