@@ -44,7 +44,7 @@ public sealed class RepairScanTests
     }
 
     [Fact]
-    public async Task Pieces_missing_keep_the_scan_running_until_they_are_rebuilt_and_a_quiet_store_is_still_scanned_daily()
+    public async Task Pieces_missing_keep_the_scan_running_until_they_are_rebuilt_and_a_quiet_store_is_still_scanned_now_and_then()
     {
         var version = await _store.PutAsync("coded", TestBytes.Random(300_000, 3));
         var scan = NewScan();
