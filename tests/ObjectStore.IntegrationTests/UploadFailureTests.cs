@@ -11,7 +11,7 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
     private TestCluster _cluster = null!;
 
     // A copy deleted behind its node's back (below) changes nothing the nodes report, so only the periodic rescan
-    // finds it (repairRescanInterval, a day by default): every 2 s here.
+    // finds it (repairRescanInterval, an hour by default): every 2 s here.
     public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3,
         settings: new Dictionary<string, string> { ["ObjectStore__RepairRescanInterval"] = "00:00:02" });
 
