@@ -63,11 +63,11 @@ public sealed partial class RepairScan(
                     continue;
                 }
 
-                missingNow.Add(content.Hash);
+                missingNow.Add(content.Key);
                 var now = time.GetUtcNow();
-                if (!_missingSince.TryGetValue(content.Hash, out var since))
+                if (!_missingSince.TryGetValue(content.Key, out var since))
                 {
-                    _missingSince[content.Hash] = since = now;
+                    _missingSince[content.Key] = since = now;
                 }
 
                 if (now - since >= options.Value.RepairGracePeriod)
@@ -129,7 +129,7 @@ public sealed partial class RepairScan(
             }
 
             var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies);
-            yield return new Inspected(record.Hash, record.Layout, record.Size, missing);
+            yield return new Inspected(record.StorageId, record.Hash, record.Layout, record.Size, missing);
         }
     }
 
@@ -152,14 +152,16 @@ public sealed partial class RepairScan(
             }
 
             var (_, missing) = await repairer.InspectAsync(hash, ObjectLayout.Parse(version.Layout), cancellationToken).ConfigureAwait(false);
-            yield return new Inspected(version.Hash, version.Layout, version.Size, missing.Count);
+            yield return new Inspected(version.Hash, version.Hash, version.Layout, version.Size, missing.Count);
         }
     }
 
     private static string Fingerprint(IReadOnlyList<DataNodeInfo> nodes) =>
         string.Join(';', nodes.OrderBy(n => n.Address, StringComparer.Ordinal).Select(n => $"{n.Address} {n.Instance} {n.Quarantined}"));
 
-    private readonly record struct Inspected(string Hash, string Layout, long Size, int Missing);
+    /// <param name="Key">What suspicion is kept under: the storage id (the same bytes may be stored in two layouts), or
+    /// the hash where there are no records.</param>
+    private readonly record struct Inspected(string Key, string Hash, string Layout, long Size, int Missing);
 
     /// <summary>One node's keys, read a page at a time as the records' storage ids advance.</summary>
     private sealed class HeldKeys(IDataNodeClient dataNodes, string address, int pageSize)
