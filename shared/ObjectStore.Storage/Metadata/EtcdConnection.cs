@@ -4,7 +4,11 @@ using Microsoft.Extensions.Configuration;
 namespace ObjectStore.Storage.Metadata;
 
 /// <summary>
-/// The process's one etcd client (a client per call costs a connection each: 155 ops/s instead of 503, measured).
+/// The process's etcd clients, one per member, and which one calls go to now: the first at random (Api instances
+/// spread over the members), the next one after a call could not reach it (<see cref="Unreachable"/>). One client over
+/// all the members (dotnet-etcd's round-robin channel) kept sending every call to a stopped member for more than 30 s
+/// at times (EtcdFaultTests, under load): a PUT answered 503 with two members of three up. A client per call costs a
+/// connection each (155 ops/s instead of 503, measured), so these live as long as the process.
 /// Endpoints come from the <c>EtcdEndpoints</c> setting: comma-separated <c>http://host:port</c> URLs of the members.
 /// The client retries <c>Unavailable</c> by itself, which is why every write here is idempotent.
 /// </summary>
@@ -12,7 +16,8 @@ public sealed class EtcdConnection : IDisposable
 {
     public const string EndpointsSetting = "EtcdEndpoints";
 
-    private readonly Lazy<EtcdClient> _client;
+    private readonly Lazy<EtcdClient>[] _clients;
+    private int _current;
 
     public EtcdConnection(IConfiguration configuration)
     {
@@ -23,18 +28,35 @@ public sealed class EtcdConnection : IDisposable
         }
 
         Endpoints = endpoints;
-        _client = new Lazy<EtcdClient>(() => new EtcdClient(endpoints));
+        _clients = endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(endpoint => new Lazy<EtcdClient>(() => new EtcdClient(endpoint)))
+            .ToArray();
+        _current = Random.Shared.Next(_clients.Length);
     }
 
     public string Endpoints { get; }
 
-    public EtcdClient Client => _client.Value;
+    /// <summary>How many members calls can be sent to.</summary>
+    public int Members => _clients.Length;
+
+    /// <summary>The client of the member calls go to now.</summary>
+    public EtcdClient Client => _clients[Volatile.Read(ref _current)].Value;
+
+    /// <summary>A call through <paramref name="client"/> could not reach its member: calls go to the next one (once, however many calls saw it).</summary>
+    public void Unreachable(EtcdClient client)
+    {
+        var current = Volatile.Read(ref _current);
+        if (_clients[current].IsValueCreated && ReferenceEquals(_clients[current].Value, client))
+        {
+            Interlocked.CompareExchange(ref _current, (current + 1) % _clients.Length, current);
+        }
+    }
 
     public void Dispose()
     {
-        if (_client.IsValueCreated)
+        foreach (var client in _clients.Where(c => c.IsValueCreated))
         {
-            _client.Value.Dispose();
+            client.Value.Dispose();
         }
     }
 }

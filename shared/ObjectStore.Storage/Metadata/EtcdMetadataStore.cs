@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
@@ -91,7 +92,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var prefix = Keys.HeadsUnder(namePrefix);
         var from = startAfter is null || string.CompareOrdinal(startAfter, namePrefix) < 0 ? prefix : EtcdKeys.After(Keys.Head(startAfter));
-        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = from, RangeEnd = EtcdKeys.RangeEnd(prefix), Limit = limit }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync((client, d) => client.GetAsync(new RangeRequest { Key = from, RangeEnd = EtcdKeys.RangeEnd(prefix), Limit = limit }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Kvs.Select(kv => ReadVersion(kv).ToVersion(Keys.NameOfHead(kv.Key))).ToList();
     }
 
@@ -200,7 +201,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.Revision });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ContentValue(replacement) } });
-        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync((client, d) => client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Succeeded;
     }
 
@@ -211,7 +212,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.Revision });
         txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } });
-        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync((client, d) => client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Succeeded;
     }
 
@@ -269,7 +270,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
             txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ContentValue(updated) } });
         }
 
-        var response = await CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await CallAsync((client, d) => client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Succeeded;
     }
 
@@ -308,12 +309,12 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     // Shared by the callers of a group, so no one caller's cancellation applies; the deadline bounds it.
     private async Task<KeyValue?> ReadOneAsync(ByteString key)
     {
-        var response = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key }, deadline: d)).ConfigureAwait(false);
+        var response = await CallAsync((client, d) => client.GetAsync(new RangeRequest { Key = key }, deadline: d)).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0];
     }
 
     internal Task<TxnResponse> TransactAsync(TxnRequest txn, CancellationToken cancellationToken) =>
-        CallAsync(d => _etcd.Client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken));
+        CallAsync((client, d) => client.TransactionAsync(txn, deadline: d, cancellationToken: cancellationToken));
 
     /// <summary>A range read in pages (etcd 3.4 has no streaming range), each page continuing after the last key.</summary>
     private async IAsyncEnumerable<KeyValue> RangeAsync(ByteString from, ByteString to, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -322,7 +323,7 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         while (true)
         {
             var key = start;
-            var page = await CallAsync(d => _etcd.Client.GetAsync(new RangeRequest { Key = key, RangeEnd = to, Limit = PageSize }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var page = await CallAsync((client, d) => client.GetAsync(new RangeRequest { Key = key, RangeEnd = to, Limit = PageSize }, deadline: d, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var kv in page.Kvs)
             {
                 yield return kv;
@@ -337,25 +338,43 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Every etcd call goes through here: a deadline, and a clear 503 when the cluster cannot answer.</summary>
-    private async Task<T> CallAsync<T>(Func<DateTime, Task<T>> call)
+    /// <summary>
+    /// Every etcd call goes through here: a deadline, the next member when one cannot be reached (each member once, within
+    /// the deadline; every call is idempotent), and a clear 503 when the cluster cannot answer.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<EtcdClient, DateTime, Task<T>> call)
     {
         var deadline = DateTime.UtcNow + _options.EtcdOperationTimeout;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await call(deadline).ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
-        {
-            LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
-            throw MetadataErrors.EtcdUnavailable(ex);
-        }
-        catch (OperationCanceledException) when (DateTime.UtcNow >= deadline)
-        {
-            // Grpc.Net reports a deadline that passes while it is still retrying a connection as a plain cancellation.
-            var expired = new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {_options.EtcdOperationTimeout}"));
-            LogEtcdFailed(expired.StatusCode, expired.Status.Detail);
-            throw MetadataErrors.EtcdUnavailable(expired);
+            var client = _etcd.Client;
+            try
+            {
+                return await call(client, deadline).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < _etcd.Members && DateTime.UtcNow < deadline)
+            {
+                LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
+                _etcd.Unreachable(client);
+            }
+            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+            {
+                LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
+                if (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+                {
+                    _etcd.Unreachable(client);
+                }
+
+                throw MetadataErrors.EtcdUnavailable(ex);
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow >= deadline)
+            {
+                // Grpc.Net reports a deadline that passes while it is still retrying a connection as a plain cancellation.
+                var expired = new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {_options.EtcdOperationTimeout}"));
+                LogEtcdFailed(expired.StatusCode, expired.Status.Detail);
+                _etcd.Unreachable(client);
+                throw MetadataErrors.EtcdUnavailable(expired);
+            }
         }
     }
 
