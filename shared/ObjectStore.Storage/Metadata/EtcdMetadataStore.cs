@@ -352,11 +352,6 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
             {
                 return await call(client, deadline).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < _etcd.Members && DateTime.UtcNow < deadline)
-            {
-                LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
-                _etcd.Unreachable(client);
-            }
             catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
             {
                 LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
@@ -365,7 +360,10 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
                     _etcd.Unreachable(client);
                 }
 
-                throw MetadataErrors.EtcdUnavailable(ex);
+                if (ex.StatusCode != StatusCode.Unavailable || attempt >= _etcd.Members || DateTime.UtcNow >= deadline)
+                {
+                    throw MetadataErrors.EtcdUnavailable(ex);
+                }
             }
             catch (OperationCanceledException) when (DateTime.UtcNow >= deadline)
             {

@@ -152,52 +152,50 @@ public sealed partial class ContentCollector(
         var oldest = time.GetUtcNow() - Options.ContentGracePeriod;
         foreach (var node in registry.LiveNodes())
         {
-            string? after = null;
-            while (true)
+            try
             {
-                IReadOnlyList<HeldKey> page;
-                try
+                await foreach (var page in dataNodes.ListAllHeldAsync(node.Address, Options.SweepPageSize, cancellationToken).ConfigureAwait(false))
                 {
-                    page = await dataNodes.ListHeldAsync(node.Address, after, Options.SweepPageSize, cancellationToken).ConfigureAwait(false);
+                    deleted += await SweepPageAsync(store, node.Address, page, oldest, cancellationToken).ConfigureAwait(false);
                 }
-                catch (DataNodeException ex)
-                {
-                    LogSweepFailed(node.Address, ex.Message);
-                    break;
-                }
+            }
+            catch (DataNodeException ex)
+            {
+                LogSweepFailed(node.Address, ex.Message);
+            }
+        }
 
-                if (page.Count == 0)
-                {
-                    break;
-                }
+        return deleted;
+    }
 
-                after = page[^1].Key;
-                var old = page.Where(k => k.Written < oldest).Select(k => (Held: k, Parsed: StoredKey.TryParse(k.Key, out var key) ? key : (StoredKey?)null))
-                    .Where(k => k.Parsed is not null).ToList();
-                if (old.Count == 0)
-                {
-                    continue;
-                }
+    /// <summary>Deletes the files of one listed page that are older than <paramref name="oldest"/> and that no live record knows.</summary>
+    private async Task<int> SweepPageAsync(EtcdMetadataStore store, string address, IReadOnlyList<HeldKey> page, DateTimeOffset oldest, CancellationToken cancellationToken)
+    {
+        var old = page.Where(k => k.Written < oldest).Select(k => (Held: k, Parsed: StoredKey.TryParse(k.Key, out var key) ? key : (StoredKey?)null))
+            .Where(k => k.Parsed is not null).ToList();
+        if (old.Count == 0)
+        {
+            return 0;
+        }
 
-                // The records of this page's range, in one paged range read.
-                var known = new Dictionary<string, ContentRecord>(StringComparer.Ordinal);
-                var first = old[0].Parsed!.Value.Hash.Hex;
-                var last = old[^1].Parsed!.Value.Hash.Hex;
-                await foreach (var record in store.ScanContentAsync(first, last + "~", cancellationToken).ConfigureAwait(false))
-                {
-                    known[record.StorageId] = record;
-                }
+        // The records of this page's range, in one paged range read.
+        var known = new Dictionary<string, ContentRecord>(StringComparer.Ordinal);
+        var first = old[0].Parsed!.Value.Hash.Hex;
+        var last = old[^1].Parsed!.Value.Hash.Hex;
+        await foreach (var record in store.ScanContentAsync(first, last + "~", cancellationToken).ConfigureAwait(false))
+        {
+            known[record.StorageId] = record;
+        }
 
-                foreach (var (held, parsed) in old)
+        var deleted = 0;
+        foreach (var (held, parsed) in old)
+        {
+            if (!known.TryGetValue(parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected)
+            {
+                LogUnknownBytes(address, held.Key, held.Written);
+                if (await TryDeleteAsync(address, parsed.Value, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!known.TryGetValue(parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected)
-                    {
-                        LogUnknownBytes(node.Address, held.Key, held.Written);
-                        if (await TryDeleteAsync(node.Address, parsed.Value, cancellationToken).ConfigureAwait(false))
-                        {
-                            deleted++;
-                        }
-                    }
+                    deleted++;
                 }
             }
         }

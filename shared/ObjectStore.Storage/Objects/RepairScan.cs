@@ -103,33 +103,43 @@ public sealed partial class RepairScan(
     private async IAsyncEnumerable<Inspected> ByListingsAsync(IReadOnlyList<DataNodeInfo> live, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var listings = live.Select(n => new HeldKeys(dataNodes, n.Address, options.Value.SweepPageSize)).ToList();
-        await foreach (var record in metadata.ScanContentAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            if (record.State != ContentState.Live || record.References == 0 || !ContentHash.TryParse(record.StorageId, out var id))
+            await foreach (var record in metadata.ScanContentAsync(cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
-
-            var layout = ObjectLayout.Parse(record.Layout);
-            var shards = new bool[Math.Max(layout.TotalShards, 1)];
-            var copies = 0;
-            foreach (var listing in listings)
-            {
-                foreach (var key in await listing.KeysOfAsync(id, cancellationToken).ConfigureAwait(false))
+                if (record.State != ContentState.Live || record.References == 0 || !ContentHash.TryParse(record.StorageId, out var id))
                 {
-                    if (key.Shard is { } shard && shard < layout.TotalShards)
+                    continue;
+                }
+
+                var layout = ObjectLayout.Parse(record.Layout);
+                var shards = new bool[layout.TotalShards];
+                var copies = 0;
+                foreach (var listing in listings)
+                {
+                    foreach (var key in await listing.KeysOfAsync(id, cancellationToken).ConfigureAwait(false))
                     {
-                        shards[shard] = true;
-                    }
-                    else if (key.Shard is null && !layout.IsErasureCoded)
-                    {
-                        copies++;
+                        if (key.Shard is { } shard && shard < layout.TotalShards)
+                        {
+                            shards[shard] = true;
+                        }
+                        else if (key.Shard is null && !layout.IsErasureCoded)
+                        {
+                            copies++;
+                        }
                     }
                 }
-            }
 
-            var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies);
-            yield return new Inspected(record.StorageId, record.Hash, record.Layout, record.Size, missing);
+                var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies);
+                yield return new Inspected(record.StorageId, record.Hash, record.Layout, record.Size, missing);
+            }
+        }
+        finally
+        {
+            foreach (var listing in listings)
+            {
+                await listing.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -164,8 +174,9 @@ public sealed partial class RepairScan(
     private readonly record struct Inspected(string Key, string Hash, string Layout, long Size, int Missing);
 
     /// <summary>One node's keys, read a page at a time as the records' storage ids advance.</summary>
-    private sealed class HeldKeys(IDataNodeClient dataNodes, string address, int pageSize)
+    private sealed class HeldKeys(IDataNodeClient dataNodes, string address, int pageSize) : IAsyncDisposable
     {
+        private IAsyncEnumerator<IReadOnlyList<HeldKey>>? _pages;
         private IReadOnlyList<HeldKey> _page = [];
         private int _next;
         private bool _ended;
@@ -183,9 +194,14 @@ public sealed partial class RepairScan(
                         return found;
                     }
 
-                    _page = await dataNodes.ListHeldAsync(address, _page.Count == 0 ? null : _page[^1].Key, pageSize, cancellationToken).ConfigureAwait(false);
-                    _next = 0;
-                    _ended = _page.Count == 0; // not "short": a page is short when a file went while it was listed
+                    _pages ??= dataNodes.ListAllHeldAsync(address, pageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    if (!await _pages.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        _ended = true;
+                        return found;
+                    }
+
+                    (_page, _next) = (_pages.Current, 0);
                     continue;
                 }
 
@@ -209,6 +225,8 @@ public sealed partial class RepairScan(
                 _next++;
             }
         }
+
+        public ValueTask DisposeAsync() => _pages?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Repair scan skipped: the nodes are as they were when a scan at {Since:o} found every piece")]
