@@ -67,7 +67,7 @@ internal sealed class Profile
         {
             Sizes =
             [
-                new SizeClass(4 << 10, "4KiB", [1, 16], c => c == 1 ? B(30000, 5) : B(60000, 5)),
+                new SizeClass(4 << 10, "4KiB", [1, 16, 64], c => c == 1 ? B(30000, 5) : B(60000 * (c / 16), 5)),
                 new SizeClass(1 << 20, "1MiB", [1, 8], c => c == 1 ? B(3000, 5) : B(6000, 5)),
                 new SizeClass(256L << 20, "256MiB", [1], _ => B(6, 20)),
             ],

@@ -11,6 +11,12 @@ public sealed class ObjectStoreOptions
     /// <summary>Ceiling on a locate round: nodes that have not answered by then are taken as not holding the object. Default 1 s.</summary>
     public TimeSpan LocateTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest a batched store of small copies may wait for its node (<see cref="Objects.NodeStores"/>); its callers
+    /// then store elsewhere. A lone store is bounded by its PUT's own cancellation instead.
+    /// </summary>
+    public TimeSpan NodeStoreTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Fanout exchange for heartbeats (data nodes to Api). Default <c>apiServers</c>.</summary>
     public string HeartbeatExchange { get; set; } = "apiServers";
 

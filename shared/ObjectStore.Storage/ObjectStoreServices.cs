@@ -17,6 +17,7 @@ public static class ObjectStoreServices
             .Validate(o => o.DataShards >= 1 && o.ParityShards >= 1 && o.DataShards + o.ParityShards <= 255, "ObjectStore: DataShards and ParityShards must be at least 1, together at most 255")
             .Validate(o => o.RepairScanLocatesPerSecond > 0, "ObjectStore: RepairScanLocatesPerSecond must be positive")
             .Validate(o => o.RepairBytesPerSecond > 0, "ObjectStore: RepairBytesPerSecond must be positive")
+            .Validate(o => o.NodeStoreTimeout > TimeSpan.Zero, "ObjectStore: NodeStoreTimeout must be positive")
             .Validate(o => o.SweepPageSize is > 0 and <= DataNodeProtocol.MaxListLimit, $"ObjectStore: SweepPageSize must be 1..{DataNodeProtocol.MaxListLimit}")
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
@@ -26,6 +27,7 @@ public static class ObjectStoreServices
         services.AddSingleton<StoredContent>();
         services.AddSingleton<ContentCache>();
         services.AddObjectMetadata(configuration);
+        services.AddSingleton<NodeStores>();
         services.AddSingleton<ObjectWriter>();
         services.AddSingleton<Objects.ObjectReader>();
         services.AddSingleton<ErasureCodecs>();

@@ -43,6 +43,17 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
             ?? throw new DataNodeException(address, "empty store answer");
     }
 
+    public async Task<IReadOnlyList<StoreBatchItemResult>> StoreBatchAsync(string address, IReadOnlyList<StoreBatchItem> items, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url(address, DataNodeProtocol.StoreBatchRoute)) { Content = new StoreBatchContent(items) };
+        using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(address, response, cancellationToken).ConfigureAwait(false);
+        var results = await response.Content.ReadFromJsonAsync<List<StoreBatchItemResult>>(cancellationToken).ConfigureAwait(false);
+        return results is not null && results.Count == items.Count
+            ? results
+            : throw new DataNodeException(address, $"answered {results?.Count ?? 0} results for a batch of {items.Count}");
+    }
+
     public async Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Url(address, DataNodeProtocol.CommitPath(tempId, key.FileName)));
@@ -158,6 +169,38 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
         {
             computed = length ?? -1;
             return length.HasValue;
+        }
+    }
+
+    /// <summary>A batch in <see cref="DataNodeProtocol.StoreBatch"/>'s framing, written from the callers' buffers without copying them whole.</summary>
+    private sealed class StoreBatchContent(IReadOnlyList<StoreBatchItem> items) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            var header = new byte[DataNodeProtocol.StoreBatch.FixedHeaderSize + byte.MaxValue];
+            DataNodeProtocol.StoreBatch.WriteCount(header, items.Count);
+            await stream.WriteAsync(header.AsMemory(0, DataNodeProtocol.StoreBatch.CountSize), cancellationToken).ConfigureAwait(false);
+            foreach (var item in items)
+            {
+                var key = item.Key.FileName;
+                if (!DataNodeProtocol.TryParseBlockChecksum(item.BlockChecksum, out var checksum))
+                {
+                    throw new ArgumentException($"'{item.BlockChecksum}' is not a block checksum", nameof(items));
+                }
+
+                DataNodeProtocol.StoreBatch.WriteHeader(header, key, checksum, item.Content.Length);
+                await stream.WriteAsync(header.AsMemory(0, DataNodeProtocol.StoreBatch.HeaderSize(key)), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(item.Content, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = DataNodeProtocol.StoreBatch.CountSize + items.Sum(item => (long)DataNodeProtocol.StoreBatch.HeaderSize(item.Key.FileName) + item.Content.Length);
+            return true;
         }
     }
 

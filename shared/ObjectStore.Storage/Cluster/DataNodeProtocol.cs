@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Text;
 
 namespace ObjectStore.Storage.Cluster;
 
@@ -43,6 +45,15 @@ public static class DataNodeProtocol
     /// <summary>The most keys one page of <see cref="ListRoute"/> may ask for.</summary>
     public const int MaxListLimit = 10_000;
 
+    /// <summary>
+    /// <c>POST</c>: several small copies or shards in one request, each checked as a <see cref="ObjectRoute"/> <c>PUT</c> is
+    /// and all published durably before the answer, which lists a <see cref="StoreBatchItemResult"/> per item in
+    /// their order. A node pays its per-request work and its fsyncs once per batch instead of once per item; the Api
+    /// sends one while an earlier store to the same node is in flight (<see cref="Objects.NodeStores"/>). The body is
+    /// <see cref="StoreBatch"/>'s framing; a malformed or cut body is 400 and publishes nothing.
+    /// </summary>
+    public const string StoreBatchRoute = "store-batch";
+
     /// <summary>Query flag of a temp upload that is a shard: the node skips the content SHA-256 only a whole object's commit checks.</summary>
     public const string ShardQuery = "shard";
 
@@ -56,6 +67,41 @@ public static class DataNodeProtocol
         $"objects?limit={limit.ToString(CultureInfo.InvariantCulture)}" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
 
     /// <summary>
+    /// The body of a <see cref="StoreBatchRoute"/> request: a little-endian <c>u16</c> item count, then per item a
+    /// <c>u8</c> key length, the key (ASCII, as in <see cref="ObjectRoute"/>), the sender's block checksum (<c>u64</c>),
+    /// the length (<c>u32</c>) and the bytes. Lengths come before bytes so the node reads one item at a time into a
+    /// bounded buffer.
+    /// </summary>
+    public static class StoreBatch
+    {
+        /// <summary>The most items one batch may carry.</summary>
+        public const int MaxItems = 64;
+
+        /// <summary>The largest item a node takes in a batch (larger ones go alone, by <see cref="ObjectRoute"/>).</summary>
+        public const int MaxItemBytes = 1024 * 1024;
+
+        public const int CountSize = sizeof(ushort);
+
+        /// <summary>The most bytes an item's framing takes besides its key.</summary>
+        public const int FixedHeaderSize = 1 + sizeof(ulong) + sizeof(uint);
+
+        public static int HeaderSize(string key) => FixedHeaderSize + key.Length;
+
+        public static void WriteCount(Span<byte> destination, int count) =>
+            BinaryPrimitives.WriteUInt16LittleEndian(destination, checked((ushort)count));
+
+        /// <summary>Writes an item's header (<see cref="HeaderSize"/> bytes) before its bytes.</summary>
+        public static void WriteHeader(Span<byte> destination, string key, ulong blockChecksum, int length)
+        {
+            destination[0] = checked((byte)key.Length);
+            Encoding.ASCII.GetBytes(key, destination[1..]);
+            var rest = destination[(1 + key.Length)..];
+            BinaryPrimitives.WriteUInt64LittleEndian(rest, blockChecksum);
+            BinaryPrimitives.WriteUInt32LittleEndian(rest[sizeof(ulong)..], checked((uint)length));
+        }
+    }
+
+    /// <summary>
     /// Status codes a node answers with: 200/204 done; 206 a range; 400 a malformed id, key or body length (the
     /// caller's bug, never retried elsewhere); 404 not stored here, or stored but failing verification (the node
     /// quarantined it); 409 a commit or store whose content is not what its key says, or a store whose block
@@ -64,6 +110,7 @@ public static class DataNodeProtocol
     /// </summary>
     public static class Status
     {
+        public const int Stored = 200;
         public const int NotHere = 404;
         public const int HashMismatch = 409;
     }

@@ -8,6 +8,15 @@ namespace ObjectStore.Storage.Cluster;
 /// <summary>What a data node computed for an upload it received.</summary>
 public sealed record TempUploadResult(string Hash, long Size, string BlockChecksum);
 
+/// <summary>One copy or shard of a batched store (<see cref="IDataNodeClient.StoreBatchAsync"/>).</summary>
+public sealed record StoreBatchItem(StoredKey Key, ReadOnlyMemory<byte> Content, string BlockChecksum);
+
+/// <summary>
+/// A node's answer for one item of a batch: 200 and what it stored, or the status and message a store of that item
+/// alone would have answered (<see cref="DataNodeProtocol.Status"/>).
+/// </summary>
+public sealed record StoreBatchItemResult(int Status, string? Hash, long Size, string? BlockChecksum, string? Error);
+
 /// <summary>A data node could not be used for this request; the caller tries another or answers 502/503.</summary>
 public sealed class DataNodeException(string address, string message, Exception? inner = null)
     : Exception($"data node {address}: {message}", inner)
@@ -35,6 +44,13 @@ public interface IDataNodeClient
     /// before answering with what it stored.
     /// </summary>
     Task<TempUploadResult> StoreAsync(string address, StoredKey key, ReadOnlyMemory<byte> content, string blockChecksum, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores several small copies or shards in one round trip (<see cref="DataNodeProtocol.StoreBatchRoute"/>): a
+    /// result per item, in their order. A failure of the whole request (node unreachable, malformed batch) is a
+    /// <see cref="DataNodeException"/>, and then the node has published none of them.
+    /// </summary>
+    Task<IReadOnlyList<StoreBatchItemResult>> StoreBatchAsync(string address, IReadOnlyList<StoreBatchItem> items, CancellationToken cancellationToken);
 
     /// <summary>Publishes a temp upload under <paramref name="key"/>.</summary>
     Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken);

@@ -22,6 +22,7 @@ public sealed partial class ObjectWriter(
     NodePlacement placement,
     StoredContent stored,
     IDataNodeClient dataNodes,
+    NodeStores nodeStores,
     IContentLocator locator,
     ErasureCodecs codecs,
     ContentCache cache,
@@ -174,7 +175,7 @@ public sealed partial class ObjectWriter(
     {
         try
         {
-            var result = await dataNodes.StoreAsync(address, key, data, blockChecksum, cancellationToken).ConfigureAwait(false);
+            var result = await nodeStores.StoreAsync(address, key, data, blockChecksum, cancellationToken).ConfigureAwait(false);
             return result.Size == data.Length && result.BlockChecksum == blockChecksum
                 ? true
                 : throw new DataNodeException(address, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {data.Length} with {blockChecksum}");

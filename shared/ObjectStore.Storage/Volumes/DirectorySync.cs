@@ -64,7 +64,15 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
     }
 
     /// <summary>fsync(2) of a directory; .NET cannot open a directory as a file, hence libc.</summary>
-    public static void Fsync(string directory)
+    public static void Fsync(string directory) => Sync(directory, FsyncFd, "fsync");
+
+    /// <summary>
+    /// syncfs(2) of the file system holding <paramref name="directory"/>: every file written on it so far reaches the disk
+    /// in one call, where an fsync per file would cost each its own inode write and device flush.
+    /// </summary>
+    public static void SyncFileSystem(string directory) => Sync(directory, SyncFsFd, "syncfs");
+
+    private static void Sync(string directory, Func<int, int> sync, string call)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -79,9 +87,9 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
 
         try
         {
-            if (FsyncFd(fd) != 0)
+            if (sync(fd) != 0)
             {
-                throw new IOException($"fsync({directory}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+                throw new IOException($"{call}({directory}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
             }
         }
         finally
@@ -95,6 +103,9 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncFd(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFsFd(int fd);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);

@@ -202,8 +202,7 @@ public sealed partial class LocalVolumeStore
     /// </summary>
     private async Task<TempWrite> StoreSmallAsync(StoredKey key, Stream body, int length, ulong? blockChecksum, CancellationToken cancellationToken)
     {
-        var sumsLength = (int)ObjectFileFormat.BlockCount(length) * ObjectFileFormat.SumSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(length + sumsLength + ObjectFileFormat.FooterSize + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(SmallFileBytes(length) + 1);
         try
         {
             var read = await body.ReadAtLeastAsync(buffer.AsMemory(0, length + 1), length + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
@@ -212,41 +211,17 @@ public sealed partial class LocalVolumeStore
                 throw new BodyLengthException(length, read);
             }
 
-            var data = buffer.AsMemory(0, length);
-            var sums = buffer.AsMemory(length, sumsLength);
-            for (var offset = 0; offset < length; offset += ObjectFileFormat.BlockSize)
-            {
-                var block = data.Span.Slice(offset, Math.Min(ObjectFileFormat.BlockSize, length - offset));
-                BitConverter.TryWriteBytes(sums.Span[(offset / ObjectFileFormat.BlockSize * ObjectFileFormat.SumSize)..], ObjectFileFormat.BlockSum(block));
-            }
-
-            var hash = key.Shard is null ? SHA256.HashData(data.Span) : new byte[ContentHash.Size];
-            if (key.Shard is null && ContentHash.FromBytes(hash) != key.Hash)
-            {
-                throw new HashMismatchException(key.Hash.Hex, Convert.ToHexStringLower(hash));
-            }
-
-            var footer = buffer.AsMemory(length + sumsLength, ObjectFileFormat.FooterSize);
-            ObjectFileFormat.WriteFooter(footer.Span, length, hash, sums.Span);
-            var written = new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.Span));
-            CheckBlockChecksum(blockChecksum, written.BlockChecksum);
-            var target = ObjectPath(key);
-            if (HoldsIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..]))))
+            var file = PrepareSmall(key, buffer, length, blockChecksum);
+            if (file.Intact)
             {
                 LogDeduplicated(key.FileName);
-                return written;
+                return file.Written;
             }
 
-            var path = TempPath(Guid.NewGuid().ToString("N"));
+            var path = WriteSmallTemp(file, flush: true);
             try
             {
-                using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
-                {
-                    RandomAccess.Write(file, [data, sums, footer], 0);
-                    RandomAccess.FlushToDisk(file);
-                }
-
-                File.Move(path, target, overwrite: true);
+                File.Move(path, file.Target, overwrite: true);
             }
             catch
             {
@@ -256,13 +231,76 @@ public sealed partial class LocalVolumeStore
 
             LogCommitted(key.FileName, length);
             await _objectsSync.SyncAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            return written;
+            return file.Written;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The bytes of a stored file of <paramref name="length"/> content bytes: content, block sums, footer.</summary>
+    private static int SmallFileBytes(int length) => length + ((int)ObjectFileFormat.BlockCount(length) * ObjectFileFormat.SumSize) + ObjectFileFormat.FooterSize;
+
+    /// <summary>
+    /// Lays out the file of the content in <paramref name="buffer"/>[..<paramref name="length"/>] — its block sums and
+    /// footer after it, in the same buffer — and checks it against its key (a whole object's hash) and the sender's
+    /// block checksum, so that nothing touches the disk for bytes that are not what they claim.
+    /// </summary>
+    private SmallFile PrepareSmall(StoredKey key, byte[] buffer, int length, ulong? blockChecksum)
+    {
+        var sumsLength = (int)ObjectFileFormat.BlockCount(length) * ObjectFileFormat.SumSize;
+        var data = buffer.AsMemory(0, length);
+        var sums = buffer.AsMemory(length, sumsLength);
+        for (var offset = 0; offset < length; offset += ObjectFileFormat.BlockSize)
+        {
+            var block = data.Span.Slice(offset, Math.Min(ObjectFileFormat.BlockSize, length - offset));
+            BitConverter.TryWriteBytes(sums.Span[(offset / ObjectFileFormat.BlockSize * ObjectFileFormat.SumSize)..], ObjectFileFormat.BlockSum(block));
+        }
+
+        var hash = key.Shard is null ? SHA256.HashData(data.Span) : new byte[ContentHash.Size];
+        if (key.Shard is null && ContentHash.FromBytes(hash) != key.Hash)
+        {
+            throw new HashMismatchException(key.Hash.Hex, Convert.ToHexStringLower(hash));
+        }
+
+        var footer = buffer.AsMemory(length + sumsLength, ObjectFileFormat.FooterSize);
+        ObjectFileFormat.WriteFooter(footer.Span, length, hash, sums.Span);
+        var written = new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.Span));
+        CheckBlockChecksum(blockChecksum, written.BlockChecksum);
+        var target = ObjectPath(key);
+        var intact = HoldsIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..])));
+        return new SmallFile(written, target, [data, sums, footer], intact);
+    }
+
+    /// <summary>
+    /// Writes a prepared file under a new temp name in one gathered write, synchronously: for a few KiB, .NET's
+    /// asynchronous file calls cost a thread-pool hop each. fsynced when <paramref name="flush"/>; a batch flushes its
+    /// files together instead. The path of the temp file, which is gone if this throws.
+    /// </summary>
+    private string WriteSmallTemp(SmallFile file, bool flush)
+    {
+        var path = TempPath(Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+            RandomAccess.Write(handle, file.Parts, 0);
+            if (flush)
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            return path;
+        }
+        catch
+        {
+            TryDelete(path);
+            throw;
+        }
+    }
+
+    /// <summary>A small file laid out and checked in memory; <see cref="Intact"/> when its target already holds exactly these bytes.</summary>
+    private readonly record struct SmallFile(TempWrite Written, string Target, ReadOnlyMemory<byte>[] Parts, bool Intact);
 
     private static void CheckBlockChecksum(ulong? expected, ulong actual)
     {

@@ -17,3 +17,6 @@ public sealed class HashMismatchException(string expected, string actual)
 /// <summary>A body's block checksum is not the one its sender computed: it was damaged on the way, and nothing was published.</summary>
 public sealed class BlockChecksumMismatchException(ulong expected, ulong actual)
     : Exception($"block checksum is {actual:x16}, the sender computed {expected:x16}; nothing was stored");
+
+/// <summary>A batched store whose body does not follow <see cref="Cluster.DataNodeProtocol.StoreBatch"/>'s framing; nothing of it was published.</summary>
+public sealed class StoreBatchFormatException(string message) : Exception(message);

@@ -42,5 +42,8 @@ internal sealed class FakeDataNode(string address)
     /// <summary>Copies and shards stored by one request each (no temp upload, no commit).</summary>
     public int OneRequestStores;
 
+    /// <summary>Batched store requests (<see cref="FakeDataNodes.StoreBatchAsync"/>).</summary>
+    public int Batches;
+
     public int Reads;
 }

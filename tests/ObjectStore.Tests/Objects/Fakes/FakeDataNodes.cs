@@ -162,6 +162,33 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         return Task.FromResult(new TempUploadResult(key.Shard is null ? key.Hash.Hex : new string('0', 64), bytes.Length, sums.ToString()));
     }
 
+    /// <summary>Each item as <see cref="StoreAsync"/> stores it; a refused item is its own 409, a node that cannot take requests fails the batch.</summary>
+    public async Task<IReadOnlyList<StoreBatchItemResult>> StoreBatchAsync(string address, IReadOnlyList<StoreBatchItem> items, CancellationToken cancellationToken)
+    {
+        var node = _nodes[address];
+        Interlocked.Increment(ref node.Batches);
+        if (node.Refuses || node.Dead || node.DiesAfterBytes is not null)
+        {
+            throw new DataNodeException(address, "connection refused");
+        }
+
+        var results = new List<StoreBatchItemResult>(items.Count);
+        foreach (var item in items)
+        {
+            try
+            {
+                var stored = await StoreAsync(address, item.Key, item.Content, item.BlockChecksum, cancellationToken);
+                results.Add(new StoreBatchItemResult(DataNodeProtocol.Status.Stored, stored.Hash, stored.Size, stored.BlockChecksum, null));
+            }
+            catch (DataNodeException ex)
+            {
+                results.Add(new StoreBatchItemResult(DataNodeProtocol.Status.HashMismatch, null, 0, null, ex.Message));
+            }
+        }
+
+        return results;
+    }
+
     public Task CommitTempAsync(string address, string tempId, StoredKey key, CancellationToken cancellationToken)
     {
         var node = _nodes[address];

@@ -22,7 +22,7 @@ internal sealed class StoreUnderTest
         var codecs = new ErasureCodecs();
         Cache = new ContentCache(wrapped);
         Placement = new NodePlacement(Nodes.Registry, wrapped);
-        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Metadata, Nodes), Nodes, Nodes, codecs, Cache, wrapped, NullLogger<ObjectWriter>.Instance);
+        Writer = new ObjectWriter(Metadata, Placement, new StoredContent(Metadata, Nodes), Nodes, new NodeStores(Nodes, wrapped), Nodes, codecs, Cache, wrapped, NullLogger<ObjectWriter>.Instance);
         Repairs = new RepairScheduler(Bus, wrapped, Nodes.Time, NullLogger<RepairScheduler>.Instance);
         Reader = new ObjectReader(Metadata, Nodes, Nodes, codecs, Cache, Repairs, NullLogger<ObjectReader>.Instance);
         Repairer = new ShardRepairer(Nodes, Placement, Nodes, codecs, wrapped, Nodes.Time, NullLogger<ShardRepairer>.Instance);

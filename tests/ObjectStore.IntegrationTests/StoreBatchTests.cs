@@ -1,0 +1,101 @@
+using System.Net;
+using ObjectStore.IntegrationTests.Infrastructure;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Naming;
+
+namespace ObjectStore.IntegrationTests;
+
+/// <summary>
+/// Batched stores of small copies (<see cref="DataNodeProtocol.StoreBatchRoute"/>) on real data nodes over HTTP: what
+/// the Api sends a node while an earlier store there is in flight.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class StoreBatchTests(InfraFixture infra) : IAsyncLifetime
+{
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_batch_sent_to_a_data_node_stores_each_item_and_refuses_only_the_one_that_lies()
+    {
+        var node = _cluster.Nodes[0].Address;
+        var first = TestData.Bytes(4096, 31);
+        var second = TestData.Bytes(100_000, 32);
+        var lying = TestData.Bytes(4096, 33);
+        var liarsKey = Key(TestData.Bytes(4096, 34));
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("x-functions-key", await _cluster.DataNodeKeyAsync());
+        var client = new DataNodeClient(http);
+
+        var results = await client.StoreBatchAsync(node, [Item(Key(first), first), Item(liarsKey, lying), Item(Key(second), second)], CancellationToken.None);
+
+        Assert.Equal([DataNodeProtocol.Status.Stored, DataNodeProtocol.Status.HashMismatch, DataNodeProtocol.Status.Stored], results.Select(r => r.Status));
+        Assert.Equal(TestData.Sha256Hex(second), results[2].Hash);
+        Assert.Equal(first, await ReadAsync(client, node, Key(first)));
+        Assert.Equal(second, await ReadAsync(client, node, Key(second)));
+        Assert.Empty(_cluster.FilesOf(liarsKey.Hash.Hex));
+        Assert.Empty(_cluster.TempFiles());
+    }
+
+    [Fact]
+    public async Task A_batch_that_ends_inside_an_item_is_400_and_publishes_nothing()
+    {
+        var data = TestData.Bytes(4096, 35);
+        var key = Key(data).FileName;
+        var body = new byte[DataNodeProtocol.StoreBatch.CountSize + DataNodeProtocol.StoreBatch.HeaderSize(key) + 1000];
+        DataNodeProtocol.StoreBatch.WriteCount(body, 1);
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(data);
+        DataNodeProtocol.StoreBatch.WriteHeader(body.AsSpan(DataNodeProtocol.StoreBatch.CountSize), key, sums.SumOfSums, data.Length);
+        data.AsSpan(0, 1000).CopyTo(body.AsSpan(body.Length - 1000));
+
+        var code = Uri.EscapeDataString(await _cluster.DataNodeKeyAsync());
+        var (status, response) = await RawHttp.SendAsync(_cluster.Nodes[1].Address, "POST", $"/{DataNodeProtocol.StoreBatchRoute}?code={code}", body);
+
+        Assert.Equal(400, status);
+        Assert.Contains("ended inside item 0", response);
+        Assert.Empty(_cluster.FilesOf(data));
+        Assert.Empty(_cluster.TempFiles());
+    }
+
+    [Fact]
+    public async Task Small_puts_sent_at_once_are_all_stored_and_read_back()
+    {
+        var bodies = Enumerable.Range(0, 48).Select(i => TestData.Bytes(4096, 1000 + i)).ToArray();
+        var names = bodies.Select((_, i) => $"batched-{i}-{Guid.NewGuid():N}").ToArray();
+
+        var statuses = await Task.WhenAll(bodies.Select((body, i) => _cluster.PutAsync($"/objects/{names[i]}", new ByteArrayContent(body))));
+
+        Assert.All(statuses, s => Assert.Equal(200, s.Status));
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            using var get = await _cluster.Client.GetAsync($"/objects/{names[i]}");
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.Equal(bodies[i], await get.Content.ReadAsByteArrayAsync());
+            // RS(2,1) in the test cluster: small objects are two whole copies.
+            Assert.Equal(2, _cluster.FilesOf(bodies[i]).Count());
+        }
+    }
+
+    private static StoredKey Key(byte[] data) => ContentHash.TryParse(TestData.Sha256Hex(data), out var hash) ? hash : throw new InvalidOperationException("not a hash");
+
+    private static StoreBatchItem Item(StoredKey key, byte[] data)
+    {
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(data);
+        return new StoreBatchItem(key, data, sums.ToString());
+    }
+
+    private static async Task<byte[]> ReadAsync(DataNodeClient client, string node, StoredKey key)
+    {
+        await using var stream = await client.OpenReadAsync(node, key, null, CancellationToken.None);
+        Assert.NotNull(stream);
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+}
