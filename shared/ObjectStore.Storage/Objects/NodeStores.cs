@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -22,7 +23,7 @@ public sealed class NodeStores(IDataNodeClient dataNodes, IOptions<ObjectStoreOp
     /// <summary>The most bytes one batch carries.</summary>
     public const int MaxBatchBytes = 4 * 1024 * 1024;
 
-    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Node> _nodes = new(StringComparer.Ordinal);
     private long _batches;
 
     /// <summary>Batched requests sent so far (for tests and logs).</summary>
@@ -36,7 +37,7 @@ public sealed class NodeStores(IDataNodeClient dataNodes, IOptions<ObjectStoreOp
             return await dataNodes.StoreAsync(address, key, content, blockChecksum, cancellationToken).ConfigureAwait(false);
         }
 
-        var node = NodeOf(address);
+        var node = _nodes.GetOrAdd(address, _ => new Node());
         Pending? queued = null;
         lock (node)
         {
@@ -64,20 +65,6 @@ public sealed class NodeStores(IDataNodeClient dataNodes, IOptions<ObjectStoreOp
         finally
         {
             SendWaiting(address, node);
-        }
-    }
-
-    private Node NodeOf(string address)
-    {
-        lock (_nodes)
-        {
-            if (!_nodes.TryGetValue(address, out var node))
-            {
-                node = new Node();
-                _nodes[address] = node;
-            }
-
-            return node;
         }
     }
 
