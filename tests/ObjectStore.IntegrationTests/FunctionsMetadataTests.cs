@@ -81,6 +81,7 @@ public sealed class FunctionsMetadataTests
                 ["Locate"] = "rabbitMQ %ObjectStore:LocateQueue% RabbitMQConnection",
                 ["ReadObject"] = "http Function get objects/{key}",
                 ["ScrubShards"] = "timer %ObjectStore:ScrubSchedule% runOnStartup=-",
+                ["StoreBatch"] = "http Function post store-batch",
                 ["StoreObject"] = "http Function put objects/{key}",
                 ["StoreTemp"] = "http Function put temp/{id}",
             },
