@@ -146,7 +146,7 @@ public sealed class EtcdMetadataStoreTests(InfraFixture infra) : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_cluster_fails_reads_and_commits_with_metadata_unavailable_and_writes_nothing()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(EtcdConnection.EndpointsSetting, $"http://127.0.0.1:{AppProcess.FreePort()}")]).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(EtcdConnection.EndpointsSetting, $"http://127.0.0.1:{LoopbackPorts.Take()}")]).Build();
         using var connection = new EtcdConnection(configuration);
         await using var dead = new EtcdMetadataStore(connection, Options.Create(new ObjectStoreOptions { EtcdPrefix = _prefix, EtcdOperationTimeout = TimeSpan.FromSeconds(2) }), TimeProvider.System, NullLogger<EtcdMetadataStore>.Instance);
 

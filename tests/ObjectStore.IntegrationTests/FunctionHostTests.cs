@@ -50,7 +50,7 @@ public sealed class FunctionHostTests(InfraFixture infra)
     {
         string[] args =
         [
-            $"--LISTEN_ADDRESS=127.0.0.1:{AppProcess.FreePort()}",
+            $"--LISTEN_ADDRESS=127.0.0.1:{LoopbackPorts.Take()}",
             $"--RabbitMQConnection={infra.RabbitMQConnection}",
             $"--AzureWebJobsStorage={infra.AzureWebJobsStorage}",
             "--extensions:rabbitMQ:maxDeliveryRetries=2",

@@ -64,7 +64,7 @@ public sealed class FunctionKeyTests(InfraFixture infra)
 
         var environment = new Dictionary<string, string>
         {
-            ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}",
+            ["LISTEN_ADDRESS"] = $"127.0.0.1:{LoopbackPorts.Take()}",
             ["RabbitMQConnection"] = infra.RabbitMQConnection,
             ["AzureWebJobsStorage"] = infra.AzureWebJobsStorage,
             ["EtcdEndpoints"] = infra.EtcdEndpoints,

@@ -57,35 +57,6 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         }
     }
 
-    /// <summary>An API port followed by DataNodes free consecutive ports.</summary>
-    private static (int Api, int FirstNode) Ports()
-    {
-        while (true)
-        {
-            var api = AppProcess.FreePort();
-            var first = AppProcess.FreePort();
-            var rest = Enumerable.Range(1, DataNodes - 1).Select(i => first + i).ToList();
-            if (rest.All(IsFree))
-            {
-                return (api, first);
-            }
-        }
-
-        static bool IsFree(int port)
-        {
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                return false;
-            }
-        }
-    }
-
     private Dictionary<string, string> Environment(int apiPort, int nodePort)
     {
         var id = Path.GetFileName(_state);
@@ -170,7 +141,7 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
     [Fact]
     public async Task A_killed_data_node_is_reported_leaves_nodes_within_15_s_and_comes_back_with_scripts_node()
     {
-        var (apiPort, nodePort) = Ports();
+        var (apiPort, nodePort) = (LoopbackPorts.Take(), LoopbackPorts.Take(DataNodes));
         var environment = Environment(apiPort, nodePort);
         var run = await StartRunAsync(environment);
         Assert.Contains("function key (x-functions-key or ?code=): ", Output, StringComparison.Ordinal);
@@ -210,7 +181,7 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
     {
         // ./run with infrastructure of its own, as a newcomer starts it: stopping it must not lose the metadata in etcd
         // (the data nodes keep their bytes, and bytes that no record knows are collected).
-        var (apiPort, nodePort) = Ports();
+        var (apiPort, nodePort) = (LoopbackPorts.Take(), LoopbackPorts.Take(DataNodes));
         var environment = Environment(apiPort, nodePort);
         environment.Remove("RabbitMQConnection");
         environment.Remove("AzureWebJobsStorage");

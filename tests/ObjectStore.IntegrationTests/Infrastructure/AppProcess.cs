@@ -31,26 +31,6 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string Log => File.Exists(_logPath) ? File.ReadAllText(_logPath) : string.Empty;
 
-    private static readonly HashSet<int> HandedOut = [];
-
-    /// <summary>A free loopback port never handed out before in this run: the OS may offer a just-released port twice.</summary>
-    public static int FreePort()
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            lock (HandedOut)
-            {
-                if (HandedOut.Add(port))
-                {
-                    return port;
-                }
-            }
-        }
-    }
-
     public async Task StartAsync()
     {
         var info = new ProcessStartInfo("dotnet", [_dll])

@@ -74,8 +74,8 @@ public sealed class RunCluster : IAsyncDisposable
     /// </summary>
     public static async Task<RunCluster> StartAsync(string repository, string stateDirectory, int dataNodes, IReadOnlyDictionary<string, string> environment, string configuration, TimeSpan timeout)
     {
-        var apiPort = FreePorts(1)[0];
-        var nodePort = FreePorts(dataNodes)[0];
+        var apiPort = LoopbackPorts.Take();
+        var nodePort = LoopbackPorts.Take(dataNodes);
         var info = new ProcessStartInfo("bash", [Path.Combine(repository, "run")])
         {
             RedirectStandardOutput = true,
@@ -264,35 +264,5 @@ public sealed class RunCluster : IAsyncDisposable
         }
 
         run.Dispose();
-    }
-
-    /// <summary><paramref name="count"/> consecutive free loopback ports.</summary>
-    public static int[] FreePorts(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var first = Random.Shared.Next(20_000, 60_000 - count);
-            var ports = Enumerable.Range(first, count).ToArray();
-            if (ports.All(IsFree))
-            {
-                return ports;
-            }
-        }
-
-        throw new InvalidOperationException($"no {count} consecutive free ports found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

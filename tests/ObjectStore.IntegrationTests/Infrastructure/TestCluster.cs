@@ -115,7 +115,7 @@ public sealed class TestCluster : IAsyncDisposable
         AppProcess api;
         lock (Apis)
         {
-            var environment = new Dictionary<string, string>(_common) { ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}" };
+            var environment = new Dictionary<string, string>(_common) { ["LISTEN_ADDRESS"] = $"127.0.0.1:{LoopbackPorts.Take()}" };
             api = new AppProcess($"api{Apis.Count + 1}", Repository.AppDll("Api", "ObjectStore.Api"), environment, Directory);
             Apis.Add(api);
         }
@@ -132,7 +132,7 @@ public sealed class TestCluster : IAsyncDisposable
             var name = $"node{Nodes.Count + 1}";
             var environment = new Dictionary<string, string>(_common)
             {
-                ["LISTEN_ADDRESS"] = $"127.0.0.1:{AppProcess.FreePort()}",
+                ["LISTEN_ADDRESS"] = $"127.0.0.1:{LoopbackPorts.Take()}",
                 ["STORAGE_ROOT"] = Path.Combine(Directory, name),
             };
             node = new AppProcess(name, Repository.AppDll("DataNode", "ObjectStore.DataNode"), environment, Directory);
