@@ -28,7 +28,7 @@ public static class FileSystemMetaServices
             .Validate(o => o.OperationTimeout > TimeSpan.Zero && o.SessionTtl >= TimeSpan.FromSeconds(2), "FileSystem: OperationTimeout must be positive, SessionTtl at least 2 s")
             .ValidateOnStart();
         services.TryAddTimeProvider();
-        services.AddSingleton<ITransactionalKv>(sp => new EtcdKv(sp.GetRequiredService<IOptions<FileSystemMetaOptions>>().Value.EtcdEndpoints));
+        services.AddSingleton<ITransactionalKv>(sp => new EtcdKv(sp.GetRequiredService<IOptions<FileSystemMetaOptions>>().Value.EtcdEndpoints, sp.GetService<ILogger<EtcdKv>>()));
         services.AddSingleton<IFileSystemMeta>(sp => new KvMeta(
             sp.GetRequiredService<ITransactionalKv>(),
             sp.GetRequiredService<IOptions<FileSystemMetaOptions>>().Value,

@@ -17,7 +17,7 @@ namespace ObjectStore.Storage.Metadata;
 /// the concurrent commits of this process (<see cref="EtcdVersionCommitter"/>). Reads are one point read (latest, a
 /// given version, a content record) or one paged range read (a name's versions, names under a prefix, a scan).
 /// </summary>
-public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
+public sealed class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
 {
     private const int PageSize = 1000;
 
@@ -342,37 +342,15 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
     /// Every etcd call goes through here: a deadline, the next member when one cannot be reached (each member once, within
     /// the deadline; every call is idempotent), and a clear 503 when the cluster cannot answer.
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<EtcdClient, DateTime, Task<T>> call)
+    private async Task<T> CallAsync<T>(Func<EtcdClient, DateTime?, Task<T>> call)
     {
-        var deadline = DateTime.UtcNow + _options.EtcdOperationTimeout;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var client = _etcd.Client;
-            try
-            {
-                return await call(client, deadline).ConfigureAwait(false);
-            }
-            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
-            {
-                LogEtcdFailed(ex.StatusCode, ex.Status.Detail);
-                if (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-                {
-                    _etcd.Unreachable(client);
-                }
-
-                if (ex.StatusCode != StatusCode.Unavailable || attempt >= _etcd.Members || DateTime.UtcNow >= deadline)
-                {
-                    throw MetadataErrors.EtcdUnavailable(ex);
-                }
-            }
-            catch (OperationCanceledException) when (DateTime.UtcNow >= deadline)
-            {
-                // Grpc.Net reports a deadline that passes while it is still retrying a connection as a plain cancellation.
-                var expired = new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {_options.EtcdOperationTimeout}"));
-                LogEtcdFailed(expired.StatusCode, expired.Status.Detail);
-                _etcd.Unreachable(client);
-                throw MetadataErrors.EtcdUnavailable(expired);
-            }
+            return await _etcd.CallAsync(call, _options.EtcdOperationTimeout, _logger).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            throw MetadataErrors.EtcdUnavailable(ex);
         }
     }
 
@@ -391,7 +369,4 @@ public sealed partial class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         await _reads.DisposeAsync().ConfigureAwait(false);
         await _committer.DisposeAsync().ConfigureAwait(false);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "etcd call failed: {Status} {Detail}")]
-    private partial void LogEtcdFailed(StatusCode status, string detail);
 }

@@ -2,30 +2,39 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ObjectStore.Etcd;
 
 namespace ObjectStore.FileSystem.Meta.Kv;
 
 /// <summary>
-/// The etcd engine of <see cref="ITransactionalKv"/> over dotnet-etcd (one client, hence one channel, per
-/// process). Only unary calls and the single-request keep-alive are used: the streaming range of etcd 3.7 is not
-/// served by the 3.4 members these machines run. The client's channel retries Unavailable itself (5 attempts), so
-/// a transaction reported as failed may have been applied: callers name a witness key to tell.
+/// The etcd engine of <see cref="ITransactionalKv"/> over dotnet-etcd: a client per member, one member at a time, and
+/// a call that cannot reach its member goes on to the next (<see cref="EtcdMembers"/>; one client over all the members
+/// kept sending calls to a stopped one until the namespace's bound ran out, EIO). Only unary calls and the
+/// single-request keep-alive are used: the streaming range of etcd 3.7 is not served by the 3.4 members these machines
+/// run. A call may thus be sent more than once (the client retries Unavailable itself, and then the next member is
+/// tried), so a transaction reported as failed may have been applied: callers name a witness key to tell. Calls carry
+/// no deadline of their own: the caller's cancellation bounds them, as the namespace's timeouts expect.
 /// </summary>
 public sealed class EtcdKv : ITransactionalKv
 {
-    private readonly EtcdClient _client;
+    private readonly EtcdMembers _members;
+    private readonly ILogger _logger;
 
-    public EtcdKv(string endpoints)
+    /// <param name="endpoints">Comma-separated <c>http://host:port</c> URLs of the members.</param>
+    public EtcdKv(string endpoints, ILogger<EtcdKv>? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoints);
-        _client = new EtcdClient(endpoints, configureChannelOptions: o => o.Credentials = ChannelCredentials.Insecure);
+        _members = new EtcdMembers(endpoints, o => o.Credentials = ChannelCredentials.Insecure);
+        _logger = logger ?? NullLogger<EtcdKv>.Instance;
     }
 
     public int MaxOperationsPerTransaction => 128;
 
     public async Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
     {
-        var response = await Call(() => _client.GetAsync(new RangeRequest { Key = ByteString.CopyFrom(key) }, cancellationToken: ct), ct);
+        var response = await Call((client, deadline) => client.GetAsync(new RangeRequest { Key = ByteString.CopyFrom(key) }, deadline: deadline, cancellationToken: ct), ct);
         return response.Kvs.Count == 0 ? null : ToEntry(response.Kvs[0]);
     }
 
@@ -38,7 +47,7 @@ public sealed class EtcdKv : ITransactionalKv
             var request = new TxnRequest();
             for (var i = 0; i < count; i++)
                 request.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(keys[start + i]) } });
-            var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+            var response = await Call((client, deadline) => client.TransactionAsync(request, deadline: deadline, cancellationToken: ct), ct);
             for (var i = 0; i < count; i++)
             {
                 var range = response.Responses[i].ResponseRange;
@@ -60,7 +69,7 @@ public sealed class EtcdKv : ITransactionalKv
                 var (from, to) = ranges[start + i];
                 request.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), CountOnly = true } });
             }
-            var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+            var response = await Call((client, deadline) => client.TransactionAsync(request, deadline: deadline, cancellationToken: ct), ct);
             for (var i = 0; i < count; i++) result[start + i] = response.Responses[i].ResponseRange.Count;
         }
         return result;
@@ -70,7 +79,7 @@ public sealed class EtcdKv : ITransactionalKv
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var request = new RangeRequest { Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), Limit = limit };
-        var response = await Call(() => _client.GetAsync(request, cancellationToken: ct), ct);
+        var response = await Call((client, deadline) => client.GetAsync(request, deadline: deadline, cancellationToken: ct), ct);
         return new KvPage(response.Kvs.Select(ToEntry).ToArray(), response.More);
     }
 
@@ -82,7 +91,7 @@ public sealed class EtcdKv : ITransactionalKv
             Key = ByteString.CopyFrom(from), RangeEnd = ByteString.CopyFrom(to), Limit = limit, KeysOnly = true,
             MinModRevision = afterRevision + 1,
         };
-        var response = await Call(() => _client.GetAsync(request, cancellationToken: ct), ct);
+        var response = await Call((client, deadline) => client.GetAsync(request, deadline: deadline, cancellationToken: ct), ct);
         return new KvChanges(response.Kvs.Select(kv => kv.Key.ToByteArray()).ToArray(), response.More, response.Header.Revision);
     }
 
@@ -118,7 +127,7 @@ public sealed class EtcdKv : ITransactionalKv
         }
         if (transaction.Witness is { } witness)
             request.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(witness) } });
-        var response = await Call(() => _client.TransactionAsync(request, cancellationToken: ct), ct);
+        var response = await Call((client, deadline) => client.TransactionAsync(request, deadline: deadline, cancellationToken: ct), ct);
         KvEntry? current = null;
         if (!response.Succeeded && transaction.Witness is not null && response.Responses.Count > 0 && response.Responses[0].ResponseRange.Kvs.Count > 0)
             current = ToEntry(response.Responses[0].ResponseRange.Kvs[0]);
@@ -128,16 +137,17 @@ public sealed class EtcdKv : ITransactionalKv
     public async Task<long> GrantLeaseAsync(TimeSpan timeToLive, CancellationToken ct)
     {
         var seconds = (long)Math.Ceiling(timeToLive.TotalSeconds);
-        var response = await Call(() => _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, cancellationToken: ct), ct);
+        var response = await Call((client, deadline) => client.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, deadline: deadline, cancellationToken: ct), ct);
         return response.ID;
     }
 
     public async Task<bool> KeepLeaseAliveAsync(long lease, CancellationToken ct)
     {
         long ttl = 0;
-        await Call(async () =>
+        // This overload takes no deadline; none is set here anyway (see the class comment).
+        await Call(async (client, _) =>
         {
-            await _client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = lease }, r => ttl = r.TTL, ct);
+            await client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = lease }, r => ttl = r.TTL, ct);
             return true;
         }, ct);
         return ttl > 0;
@@ -147,7 +157,7 @@ public sealed class EtcdKv : ITransactionalKv
     {
         try
         {
-            await Call(() => _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, cancellationToken: ct), ct);
+            await Call((client, deadline) => client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, deadline: deadline, cancellationToken: ct), ct);
         }
         catch (KvRequestException e) when (e.Message.Contains("lease not found", StringComparison.Ordinal))
         {
@@ -157,18 +167,21 @@ public sealed class EtcdKv : ITransactionalKv
 
     public ValueTask DisposeAsync()
     {
-        _client.Dispose();
+        _members.Dispose();
         return ValueTask.CompletedTask;
     }
 
     private static KvEntry ToEntry(Mvccpb.KeyValue kv) => new(kv.Key.ToByteArray(), kv.Value.ToByteArray(), kv.CreateRevision, kv.ModRevision);
 
-    /// <summary>Maps gRPC failures: transient ones (the cluster or a member unreachable, a leader election) to <see cref="KvUnavailableException"/>.</summary>
-    private static async Task<T> Call<T>(Func<Task<T>> call, CancellationToken ct)
+    /// <summary>
+    /// Sends a call through the member failover and maps gRPC failures: transient ones (every member tried unreachable,
+    /// a leader election) to <see cref="KvUnavailableException"/>, which the namespace retries within its bound.
+    /// </summary>
+    private async Task<T> Call<T>(Func<EtcdClient, DateTime?, Task<T>> call, CancellationToken ct)
     {
         try
         {
-            return await call();
+            return await _members.CallAsync(call, Timeout.InfiniteTimeSpan, _logger);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
         {
