@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ObjectStore.IntegrationTests.FileSystem;
 using ObjectStore.IntegrationTests.Infrastructure;
 
 namespace ObjectStore.IntegrationTests;
 
 /// <summary>
 /// The newcomer's ./run, as a process, on the test build: a DataNode killed with SIGKILL leaves the Api and the other
-/// nodes serving and drops out of /nodes, <c>scripts/node start</c> brings it back, and SIGTERM stops every process.
+/// nodes serving and drops out of /nodes, <c>scripts/node start</c> brings it back, and SIGTERM stops every process;
+/// objects and the files of the printed <c>scripts/mount</c> line are there after ./run is stopped and started again.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Integration")]
@@ -17,11 +19,26 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
     private readonly string _state = Path.Combine(Path.GetTempPath(), "objectstore-run-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly StringBuilder _output = new();
     private Process? _run;
+    private Process? _mount;
+
+    private string MountPoint => _state + "-mnt";
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
+        if (_mount is { HasExited: false })
+        {
+            _mount.Kill();
+            await _mount.WaitForExitAsync();
+        }
+
+        if (MountProcess.IsMounted(MountPoint))
+        {
+            Process.Start("fusermount3", ["-u", "-z", MountPoint])!.WaitForExit();
+        }
+
+        _mount?.Dispose();
         if (_run is { HasExited: false })
         {
             Process.Start("kill", ["-TERM", _run.Id.ToString()])!.WaitForExit();
@@ -113,6 +130,44 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         await _run.WaitForExitAsync(grace.Token);
     }
 
+    /// <summary><c>scripts/mount DIR</c> as ./run prints it, in the foreground until <see cref="StopMountAsync"/>.</summary>
+    private async Task StartMountAsync(Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "mount"), [MountPoint]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        // Built by this test run (in its configuration, which ./run recorded); a user's first mount builds it.
+        info.Environment["MOUNT_NO_BUILD"] = "1";
+        _mount = Process.Start(info)!;
+        _mount.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine("[mount] " + e.Data); } } };
+        _mount.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_output) { _output.AppendLine("[mount] " + e.Data); } } };
+        _mount.BeginOutputReadLine();
+        _mount.BeginErrorReadLine();
+        await Eventually.TrueAsync(() => MountProcess.IsMounted(MountPoint) || _mount.HasExited, TimeSpan.FromMinutes(1), "scripts/mount mounted");
+        Assert.False(_mount.HasExited, "scripts/mount exited:\n" + Output);
+    }
+
+    /// <summary>
+    /// <c>fusermount3 -u DIR</c>, as ./run prints it: the mount exits 0. (Not Ctrl-C: a process started in the background
+    /// of a non-interactive shell, as this test run may be, inherits SIGINT ignored; MountLifecycleTests covers signals.)
+    /// </summary>
+    private async Task StopMountAsync()
+    {
+        using (var unmount = Process.Start("fusermount3", ["-u", MountPoint])!)
+        {
+            await unmount.WaitForExitAsync();
+            Assert.True(unmount.ExitCode == 0, $"fusermount3 -u {MountPoint} exited {unmount.ExitCode}");
+        }
+
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _mount!.WaitForExitAsync(grace.Token);
+        Assert.True(_mount.ExitCode == 0, $"scripts/mount exited {_mount.ExitCode} after fusermount3 -u:\n{Output}");
+        Assert.False(MountProcess.IsMounted(MountPoint), "still mounted after fusermount3 -u");
+    }
+
     private async Task<int> RunNodeScriptAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "node"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -187,15 +242,27 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         environment.Remove("AzureWebJobsStorage");
         environment.Remove("EtcdEndpoints");
         await StartRunAsync(environment);
+        Assert.Contains("scripts/mount ", Output, StringComparison.Ordinal);
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
         var body = TestData.Bytes(70_000, 77);
         Assert.True((await client.PutAsync("/objects/kept", new ByteArrayContent(body))).IsSuccessStatusCode);
         Assert.True((await client.PutAsync("/objects/kept", new ByteArrayContent(body.AsSpan(0, 1000).ToArray()))).IsSuccessStatusCode);
         var versions = await client.GetStringAsync("/versions/kept");
+        var file = TestData.Bytes((5 * 1024 * 1024) + 3, 78);
+        await StartMountAsync(environment);
+        Directory.CreateDirectory(Path.Combine(MountPoint, "docs"));
+        await File.WriteAllBytesAsync(Path.Combine(MountPoint, "docs", "big.bin"), file);
+        await File.WriteAllTextAsync(Path.Combine(MountPoint, "docs", "small.txt"), "kept across restarts\n");
+        await StopMountAsync();
 
         await StopRunAsync();
         await StartRunAsync(environment);
 
+        await StartMountAsync(environment);
+        Assert.Equal(file, await File.ReadAllBytesAsync(Path.Combine(MountPoint, "docs", "big.bin")));
+        Assert.Equal("kept across restarts\n", await File.ReadAllTextAsync(Path.Combine(MountPoint, "docs", "small.txt")));
+        Assert.Equal(["big.bin", "small.txt"], Directory.GetFiles(Path.Combine(MountPoint, "docs")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        await StopMountAsync();
         using var after = await client.GetAsync("/versions/kept");
         Assert.True(after.IsSuccessStatusCode, $"versions after the restart: {(int)after.StatusCode}\n{Output}");
         Assert.Equal(versions, await after.Content.ReadAsStringAsync());
