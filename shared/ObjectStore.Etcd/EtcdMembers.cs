@@ -16,6 +16,7 @@ namespace ObjectStore.Etcd;
 /// </summary>
 public partial class EtcdMembers : IDisposable
 {
+    private readonly string[] _endpoints;
     private readonly Lazy<EtcdClient>[] _clients;
     private int _current;
 
@@ -25,7 +26,8 @@ public partial class EtcdMembers : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoints);
         Endpoints = endpoints;
-        _clients = endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        _endpoints = endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        _clients = _endpoints
             .Select(endpoint => new Lazy<EtcdClient>(() => new EtcdClient(endpoint, configureChannelOptions: configureChannelOptions)))
             .ToArray();
         _current = Random.Shared.Next(_clients.Length);
@@ -38,6 +40,10 @@ public partial class EtcdMembers : IDisposable
 
     /// <summary>The client of the member calls go to now.</summary>
     public EtcdClient Client => _clients[Volatile.Read(ref _current)].Value;
+
+    /// <summary>The URL of the member <paramref name="client"/> talks to (for logs: which member a long-lived call is on).</summary>
+    public string EndpointOf(EtcdClient client) =>
+        _endpoints[Array.FindIndex(_clients, c => c.IsValueCreated && ReferenceEquals(c.Value, client))];
 
     /// <summary>A call through <paramref name="client"/> could not reach its member: calls go to the next one (once, however many calls saw it).</summary>
     public void Unreachable(EtcdClient client)

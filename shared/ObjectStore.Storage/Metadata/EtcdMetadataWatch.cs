@@ -1,3 +1,4 @@
+using dotnet_etcd;
 using Etcdserverpb;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
@@ -8,8 +9,8 @@ namespace ObjectStore.Storage.Metadata;
 /// <summary>
 /// Keeps this Api instance's metadata cache coherent with the other instances' writes: one etcd watch on the heads
 /// (every put carries the new latest version, every delete drops a name) and one on version deletions (retention). A
-/// broken watch is restarted with back-off; since it may have missed changes, the cache's latest versions are dropped
-/// then, and until it is back the cache TTL bounds staleness.
+/// broken watch is restarted with back-off on the next member (its own may be the one that went away); since it may
+/// have missed changes, the cache's latest versions are dropped then, and until it is back the cache TTL bounds staleness.
 /// </summary>
 public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataStore store, CachingMetadataStore cache, ILogger<EtcdMetadataWatch> logger) : BackgroundService
 {
@@ -18,9 +19,10 @@ public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataS
         var delay = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var client = etcd.Client;
             try
             {
-                await WatchAsync(stoppingToken).ConfigureAwait(false);
+                await WatchAsync(client, stoppingToken).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(100);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -30,6 +32,7 @@ public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataS
             catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException)
             {
                 LogWatchBroken(ex.Message, delay);
+                etcd.Unreachable(client);
                 cache.ForgetAllLatest();
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
@@ -37,10 +40,10 @@ public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataS
         }
     }
 
-    private async Task WatchAsync(CancellationToken stoppingToken)
+    private async Task WatchAsync(EtcdClient client, CancellationToken stoppingToken)
     {
         var keys = store.Keys;
-        using var call = etcd.Client.GetConnection().WatchClient.Watch(cancellationToken: stoppingToken);
+        using var call = client.GetConnection().WatchClient.Watch(cancellationToken: stoppingToken);
         await call.RequestStream.WriteAsync(new WatchRequest
         {
             CreateRequest = new WatchCreateRequest { Key = keys.HeadPrefix, RangeEnd = EtcdKeys.RangeEnd(keys.HeadPrefix), WatchId = 1 },
@@ -64,7 +67,7 @@ public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataS
                 // From here on nothing is missed: whatever was cached before may be stale.
                 started = true;
                 cache.ForgetAllLatest();
-                LogWatching();
+                LogWatching(etcd.EndpointOf(client));
             }
 
             if (response.Canceled || response.CompactRevision != 0)
@@ -90,8 +93,8 @@ public sealed partial class EtcdMetadataWatch(EtcdConnection etcd, EtcdMetadataS
         throw new InvalidOperationException("etcd closed the watch stream");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Watching etcd for metadata changes")]
-    private partial void LogWatching();
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watching etcd for metadata changes on {Member}")]
+    private partial void LogWatching(string member);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "etcd metadata watch broken ({Reason}); cached latest versions dropped, retrying in {Delay}")]
     private partial void LogWatchBroken(string reason, TimeSpan delay);
