@@ -66,12 +66,6 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
     /// <summary>fsync(2) of a directory; .NET cannot open a directory as a file, hence libc.</summary>
     public static void Fsync(string directory) => Sync(directory, FsyncFd, "fsync");
 
-    /// <summary>
-    /// syncfs(2) of the file system holding <paramref name="directory"/>: every file written on it so far reaches the disk
-    /// in one call, where an fsync per file would cost each its own inode write and device flush.
-    /// </summary>
-    public static void SyncFileSystem(string directory) => Sync(directory, SyncFsFd, "syncfs");
-
     private static void Sync(string directory, Func<int, int> sync, string call)
     {
         if (!OperatingSystem.IsLinux())
@@ -103,9 +97,6 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncFd(int fd);
-
-    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    private static partial int SyncFsFd(int fd);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);

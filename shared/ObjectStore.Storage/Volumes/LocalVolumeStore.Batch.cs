@@ -10,11 +10,11 @@ public sealed partial class LocalVolumeStore
 {
     /// <summary>
     /// Stores the items of a batch (<see cref="DataNodeProtocol.StoreBatch"/>), each checked as <see cref="StoreAsync"/>
-    /// checks a small body, read one at a time into one bounded buffer and written to its temp file unflushed. Then one
-    /// syncfs makes every temp file durable, the renames publish them, and one grouped directory fsync makes the renames
-    /// durable: per item, a write and a rename instead of a request, an fsync and a directory fsync. An item whose bytes
-    /// are not what its key or checksum says is answered 409 and the others are stored; a body that breaks the framing or
-    /// ends early publishes nothing.
+    /// checks a small body, read one at a time into one bounded buffer and written to its temp file unflushed. Then an
+    /// fsync of each makes the temp files durable, the renames publish them, and one grouped directory fsync makes the
+    /// renames durable: per item, a write, an fsync and a rename instead of a request and a directory fsync. An item whose
+    /// bytes are not what its key or checksum says is answered 409 and the others are stored; a body that breaks the
+    /// framing or ends early publishes nothing.
     /// </summary>
     public async Task<IReadOnlyList<StoreBatchItemResult>> StoreBatchAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -60,7 +60,15 @@ public sealed partial class LocalVolumeStore
 
             if (written.Count > 0)
             {
-                DirectorySync.SyncFileSystem(_temp);
+                // An fsync per file, after all are written, and not one syncfs: syncfs also waits for every other dirty
+                // page of the filesystem (other nodes' and processes' writes), which took concurrent 1 MiB PUTs from
+                // 76.5 to 10 per s (bench/run --quick, PUT 1MiB c=8, p50 98 ms against 891 ms).
+                foreach (var (temp, _, _, _) in written)
+                {
+                    using var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.Write);
+                    RandomAccess.FlushToDisk(handle);
+                }
+
                 foreach (var (temp, target, key, length) in written)
                 {
                     File.Move(temp, target, overwrite: true);
