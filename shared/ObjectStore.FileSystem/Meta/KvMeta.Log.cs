@@ -10,7 +10,7 @@ public sealed partial class KvMeta
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} started on volume {Volume}")]
     private partial void LogSessionStarted(long session, string volume);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} closed; {GroupedCommits} commits went to etcd in {Groups} shared transactions, {FellBack} of which fell back to single commits; {GroupedReads} reads in {ReadGroups} shared round trips")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {Session} closed; commits that shared an etcd transaction: {GroupedCommits} in {Groups} transactions, {FellBack} of which fell back to single commits; reads that shared a round trip: {GroupedReads} in {ReadGroups}")]
     private partial void LogSessionClosed(long session, long groupedCommits, long groups, long fellBack, long groupedReads, long readGroups);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {Session} expired while this mount was alive (the store was unreachable longer than the session TTL); registering again")]
