@@ -39,6 +39,18 @@ public sealed class RunScriptTests(InfraFixture infra) : IAsyncLifetime
         }
 
         _mount?.Dispose();
+        try
+        {
+            // Empty once unmounted; never recursive, so nothing seen through a mount that is still there is touched.
+            if (Directory.Exists(MountPoint) && !MountProcess.IsMounted(MountPoint))
+            {
+                Directory.Delete(MountPoint);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
         if (_run is { HasExited: false })
         {
             Process.Start("kill", ["-TERM", _run.Id.ToString()])!.WaitForExit();
