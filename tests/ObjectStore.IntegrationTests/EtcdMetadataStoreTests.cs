@@ -195,6 +195,37 @@ public sealed class EtcdMetadataStoreTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_commit_of_bytes_stored_without_looking_first_is_refused_for_content_being_or_ever_collected()
+    {
+        var store = Open(grace: TimeSpan.Zero);
+        var collector = Open(grace: TimeSpan.Zero);
+
+        // New content and live content: committed as for a writer that looked.
+        Assert.Equal(1, (await store.AppendAsync(Name("new"), 5, Hash(20), deleted: false, "replica-1", default, contentLookedUp: false)).Version);
+        Assert.Equal(1, (await Open().AppendAsync(Name("same"), 5, Hash(20), deleted: false, "replica-1", default, contentLookedUp: false)).Version);
+        Assert.Equal(2L, (await collector.FindContentAsync(Hash(20), default))!.References);
+
+        // Claimed: the deletion may reach bytes stored now. Collected: a writer that did not look cannot tell whether the
+        // deletion came before its store or after — neither from the record in etcd nor from one this process saw.
+        var unreferenced = await UnreferencedAsync(store, Hash(21));
+        Assert.True(await collector.TryReplaceContentAsync(unreferenced, unreferenced with { State = ContentState.Collecting }, default));
+        await Assert.ThrowsAsync<ContentCollectedException>(() => store.AppendAsync(Name("during"), 5, Hash(21), deleted: false, "replica-1", default, contentLookedUp: false));
+        var claimed = await collector.FindClaimedAsync(Hash(21), default);
+        Assert.True(await collector.TryReplaceContentAsync(claimed!, claimed! with { State = ContentState.Collected }, default));
+        var fresh = Open(grace: TimeSpan.Zero);
+        await Assert.ThrowsAsync<ContentCollectedException>(() => fresh.AppendAsync(Name("after"), 5, Hash(21), deleted: false, "replica-1", default, contentLookedUp: false));
+        await Assert.ThrowsAsync<ContentCollectedException>(() => fresh.AppendAsync(Name("after"), 5, Hash(21), deleted: false, "replica-1", default, contentLookedUp: false));
+        Assert.Null(await collector.GetLatestAsync(Name("during"), default));
+        Assert.Null(await collector.GetLatestAsync(Name("after"), default));
+
+        // A writer that looks, and so stores after the deletion, brings the content back.
+        Assert.Equal(ContentState.Collected, (await fresh.FindContentAsync(Hash(21), default))!.State);
+        Assert.Equal(1, (await fresh.AppendAsync(Name("after"), 5, Hash(21), deleted: false, "replica-1", default)).Version);
+        var record = await collector.FindContentAsync(Hash(21), default);
+        Assert.Equal((1L, ContentState.Live), (record!.References, record.State));
+    }
+
+    [Fact]
     public async Task Racing_writers_and_a_collector_never_leave_a_version_on_collected_content()
     {
         for (var round = 0; round < 10; round++)

@@ -122,7 +122,8 @@ public sealed partial class BlobMetadataStore : IMetadataStore
         }
     }
 
-    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken) =>
+    /// <remarks>Without content records nothing is ever collected, so <paramref name="contentLookedUp"/> changes nothing.</remarks>
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken, bool contentLookedUp = true) =>
         GuardAsync<ObjectVersion>(async () =>
         {
             await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);

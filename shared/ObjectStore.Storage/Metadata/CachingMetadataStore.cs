@@ -96,11 +96,11 @@ public sealed partial class CachingMetadataStore(
 
     public IAsyncEnumerable<ContentRecord> ScanContentAsync(CancellationToken cancellationToken) => inner.ScanContentAsync(cancellationToken);
 
-    public async Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken)
+    public async Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken, bool contentLookedUp = true)
     {
         var key = name.Value;
         _latest.TryRemove(key, out _);
-        var written = await inner.AppendAsync(name, size, hash, deleted, layout, cancellationToken).ConfigureAwait(false);
+        var written = await inner.AppendAsync(name, size, hash, deleted, layout, cancellationToken, contentLookedUp).ConfigureAwait(false);
         Observe(key, written);
         await BroadcastAsync(name, cancellationToken).ConfigureAwait(false);
         return written;

@@ -96,8 +96,8 @@ public sealed class EtcdMetadataStore : IMetadataStore, IAsyncDisposable
         return response.Kvs.Select(kv => ReadVersion(kv).ToVersion(Keys.NameOfHead(kv.Key))).ToList();
     }
 
-    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken) =>
-        _committer.CommitAsync(name.Value, size, hash, deleted, layout, cancellationToken);
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken, bool contentLookedUp = true) =>
+        _committer.CommitAsync(name.Value, size, hash, deleted, layout, contentLookedUp, cancellationToken);
 
     /// <summary>
     /// Drops the versions in transactions of at most <see cref="VersionsPerTransaction"/>, taking their references off

@@ -22,7 +22,14 @@ namespace ObjectStore.Storage.Metadata;
 /// exceeds any PUT), by changing its record (<see cref="ContentState.Collecting"/>); a writer that sees unreferenced
 /// content restarts that grace period (<see cref="EtcdMetadataStore.FindContentAsync"/>). So content a writer saw live
 /// cannot be collected before its commit, and one that saw it collected sent its bytes after the deletion. Should a
-/// compare still find the record claimed, the PUT fails with a 503 rather than commit a version without bytes.</para>
+/// compare still find the record claimed, the commit fails (<see cref="ContentCollectedException"/>) rather than commit
+/// a version without bytes.</para>
+/// <para>A writer may also store first and commit without having looked (small PUTs: one etcd round trip fewer). Its
+/// commit compares what this process last saw of the record (usually nothing: new content, compared absent). Absent at
+/// the commit is safe: a collected record is kept as a tombstone for a grace period, longer than any PUT, so no
+/// collection overlapped the store. Live is safe as for a writer that looked (live content is trusted). Being or having
+/// been collected is not — the deletion may have come after this writer's bytes — and fails with
+/// <see cref="ContentCollectedException"/>: the writer then looks and stores again.</para>
 /// </summary>
 internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
 {
@@ -60,9 +67,10 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
         _contents[storageId] = record;
     }
 
-    public Task<ObjectVersion> CommitAsync(string name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken)
+    /// <param name="contentLookedUp">Whether the writer asked about the content (<see cref="Observe"/>) before storing its bytes.</param>
+    public Task<ObjectVersion> CommitAsync(string name, long size, string hash, bool deleted, string layout, bool contentLookedUp, CancellationToken cancellationToken)
     {
-        var commit = new PendingCommit(name, size, hash, deleted, layout, deleted ? null : EtcdMetadataStore.StorageIdOf(hash, layout), Guid.NewGuid().ToString("N"), cancellationToken);
+        var commit = new PendingCommit(name, size, hash, deleted, layout, deleted ? null : EtcdMetadataStore.StorageIdOf(hash, layout), contentLookedUp, Guid.NewGuid().ToString("N"), cancellationToken);
         if (!_queue.Writer.TryWrite(commit))
         {
             throw new ObjectDisposedException(nameof(EtcdVersionCommitter));
@@ -234,10 +242,11 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
         foreach (var group in commits.Where(c => c.StorageId is not null).GroupBy(c => c.StorageId!, StringComparer.Ordinal))
         {
             var seen = _contents.GetValueOrDefault(group.Key);
-            if (seen is { State: ContentState.Collecting })
+            if (seen is { State: ContentState.Collecting } || (seen is { State: ContentState.Collected } && group.Any(c => !c.ContentLookedUp)))
             {
-                // The collector is deleting these bytes right now: whatever this PUT sent may be deleted too.
-                throw MetadataErrors.ContentCollected(group.Key);
+                // The collector is deleting these bytes right now, or deleted them at a time a writer that did not look
+                // cannot place before its own store: whatever it sent may be deleted too.
+                throw new ContentCollectedException(group.Key);
             }
 
             var first = group.First();
@@ -302,7 +311,8 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
             var now = current.Kvs.Count == 0 ? null : _store.ReadContent(current.Kvs[0]);
             var seen = _contents.GetValueOrDefault(group.Key);
             // Claimed or collected since the writer looked (which the touch in FindContentAsync makes impossible within a
-            // grace period, so this is a defence): its bytes may be gone, fail rather than commit a version without them.
+            // grace period, so for such a writer this is a defence), or found so by a writer that did not look: its bytes
+            // may be gone, fail rather than commit a version without them.
             var changed = seen is null ? now is not null : now is null || now.Revision != seen.Revision;
             var collectedMeanwhile = changed && (now is null
                 ? seen is { State: not ContentState.Collected }
@@ -312,7 +322,7 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
                 foreach (var commit in group.Where(retry.Contains).ToList())
                 {
                     retry.Remove(commit);
-                    commit.Done.TrySetException(MetadataErrors.ContentCollected(group.Key));
+                    commit.Done.TrySetException(new ContentCollectedException(group.Key));
                 }
             }
 
@@ -352,7 +362,7 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
 
     private sealed record Attempt(IReadOnlyList<PendingCommit> Commits, TxnRequest Txn, Dictionary<PendingCommit, StoredVersion> Versions, IReadOnlyList<ContentRecord> Records);
 
-    private sealed class PendingCommit(string name, long size, string hash, bool deleted, string layout, string? storageId, string id, CancellationToken cancellationToken)
+    private sealed class PendingCommit(string name, long size, string hash, bool deleted, string layout, string? storageId, bool contentLookedUp, string id, CancellationToken cancellationToken)
     {
         public string Name { get; } = name;
 
@@ -365,6 +375,8 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
         public string Layout { get; } = layout;
 
         public string? StorageId { get; } = storageId;
+
+        public bool ContentLookedUp { get; } = contentLookedUp;
 
         public string Id { get; } = id;
 

@@ -13,7 +13,13 @@ public interface IMetadataStore
     Task<IReadOnlyList<ObjectVersion>> ListVersionsAsync(ObjectName name, CancellationToken cancellationToken);
 
     /// <summary>Commits the next version; this write is what makes an object visible.</summary>
-    Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken);
+    /// <param name="contentLookedUp">
+    /// Whether the writer asked <see cref="FindContentAsync"/> about the content before it stored the bytes. A store
+    /// that <see cref="TracksContent"/> also commits bytes stored without asking: it then finds out in the commit
+    /// itself, and throws <see cref="ContentCollectedException"/> when the content is being collected or was collected
+    /// (at whatever time: the collector may have deleted what this writer stored), so the writer can look and store again.
+    /// </param>
+    Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken, bool contentLookedUp = true);
 
     /// <summary>
     /// Drops every version of a name and the name itself (S3's deleting each version, at once): it reads as never

@@ -8,9 +8,6 @@ internal static class MetadataErrors
     public static MetadataUnavailableException EtcdUnavailable(RpcException ex) =>
         new($"metadata store (etcd) unavailable: {ex.StatusCode} {ex.Status.Detail}; nothing was written", ex);
 
-    public static MetadataUnavailableException ContentCollected(string storageId) =>
-        new($"the stored bytes {storageId} were garbage-collected while this PUT ran; nothing was written, retry the PUT");
-
     public static MetadataUnavailableException TooManyWriters(int attempts) =>
         new($"could not commit a version after {attempts} attempts: too many concurrent writers");
 }

@@ -15,7 +15,7 @@ namespace ObjectStore.Storage.Objects;
 /// only when the body is complete and verified, and only then writes the metadata version: the version write is the
 /// moment the object becomes visible, so a failed PUT leaves nothing visible. A body of known, bounded length is read
 /// whole first instead, and each copy or shard stored by one request (<see cref="UploadCopiesAsync"/>,
-/// <see cref="UploadShardsWholeAsync"/>).
+/// <see cref="UploadShardsWholeAsync"/>); a small one on etcd is asked about only in its commit (<see cref="PutCopiesAsync"/>).
 /// </summary>
 public sealed partial class ObjectWriter(
     IMetadataStore metadata,
@@ -39,6 +39,12 @@ public sealed partial class ObjectWriter(
     {
         timings ??= new PutTimings();
         var layout = placement.LayoutFor(contentLength);
+        if (!layout.IsErasureCoded && metadata.TracksContent)
+        {
+            LogIfNarrow(name, layout, contentLength);
+            return await PutCopiesAsync(name, body, contentLength!.Value, digest, layout, timings, cancellationToken).ConfigureAwait(false);
+        }
+
         var started = PutTimings.Now;
         if (digest is { } known && await stored.IsStoredAsync(known, layout, cancellationToken).ConfigureAwait(false))
         {
@@ -58,20 +64,24 @@ public sealed partial class ObjectWriter(
             : contentLength is { } bounded and > 0 && bounded <= Options.BufferCodedUpToBytes && TryReserveBuffer(BufferFor(layout, bounded))
                 ? await UploadShardsWholeAsync(body, bounded, digest, layout, timings, cancellationToken).ConfigureAwait(false)
                 : await UploadCodedAsync(body, contentLength, digest, timings, cancellationToken).ConfigureAwait(false);
+        LogIfNarrow(name, used, contentLength);
+        return await CommitAsync(name, length, content, used, timings, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ObjectVersion> CommitAsync(ObjectName name, long size, ContentHash content, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken, bool contentLookedUp = true)
+    {
+        var started = PutTimings.Now;
+        var version = await metadata.AppendAsync(name, size, content.Hex, deleted: false, layout.ToString(), cancellationToken, contentLookedUp).ConfigureAwait(false);
+        timings.AddCommit(started);
+        return version;
+    }
+
+    private void LogIfNarrow(ObjectName name, ObjectLayout used, long? contentLength)
+    {
         if (used != placement.DefaultLayoutFor(contentLength))
         {
             LogNarrowLayout(name.Value, used.ToString());
         }
-
-        return await CommitAsync(name, length, content, used, timings, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<ObjectVersion> CommitAsync(ObjectName name, long size, ContentHash content, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
-    {
-        var started = PutTimings.Now;
-        var version = await metadata.AppendAsync(name, size, content.Hex, deleted: false, layout.ToString(), cancellationToken).ConfigureAwait(false);
-        timings.AddCommit(started);
-        return version;
     }
 
     public async Task<ObjectVersion> DeleteAsync(ObjectName name, CancellationToken cancellationToken)
@@ -107,16 +117,51 @@ public sealed partial class ObjectWriter(
         {
             var data = buffer.AsMemory(0, (int)contentLength);
             var (hash, already) = await ReceiveWholeAsync(body, data, digest, layout, timings, cancellationToken).ConfigureAwait(false);
-            if (already)
+            if (!already)
             {
-                return (hash, contentLength, layout);
+                await StoreCopiesAsync(hash, data, layout, timings, cancellationToken).ConfigureAwait(false);
             }
 
-            var started = PutTimings.Now;
-            await StoreCopiesAsync(hash, data, layout.Copies, cancellationToken).ConfigureAwait(false);
-            timings.AddStore(started);
-            cache.Add(hash.Hex, data.Span);
             return (hash, contentLength, layout);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A small object on a metadata store that tracks content (etcd): stored first and asked about only in its commit,
+    /// which saves the dedup read — one of the two etcd round trips of a small PUT. Bytes already stored are sent again
+    /// (a few KiB to each of a few nodes; a node that holds them intact writes nothing) and the commit points at the
+    /// record it finds live. Content that is being or was collected fails the commit, since the deletion may have come
+    /// after this store: then the PUT looks, as a large one does, and stores again.
+    /// </summary>
+    private async Task<ObjectVersion> PutCopiesAsync(ObjectName name, Stream body, long contentLength, ContentHash? digest, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(contentLength, 1));
+        try
+        {
+            var data = buffer.AsMemory(0, (int)contentLength);
+            var hash = await ReceiveAsync(body, data, digest, timings, cancellationToken).ConfigureAwait(false);
+            await StoreCopiesAsync(hash, data, layout, timings, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CommitAsync(name, contentLength, hash, layout, timings, cancellationToken, contentLookedUp: false).ConfigureAwait(false);
+            }
+            catch (ContentCollectedException)
+            {
+                LogStoringAgain(name.Value, hash.Hex);
+                var started = PutTimings.Now;
+                var already = await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
+                timings.AddDedup(started);
+                if (!already)
+                {
+                    await StoreCopiesAsync(hash, data, layout, timings, cancellationToken).ConfigureAwait(false);
+                }
+
+                return await CommitAsync(name, contentLength, hash, layout, timings, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -130,15 +175,31 @@ public sealed partial class ObjectWriter(
     /// </summary>
     private async Task<(ContentHash Hash, bool AlreadyStored)> ReceiveWholeAsync(Stream body, Memory<byte> data, ContentHash? digest, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
     {
+        var hash = await ReceiveAsync(body, data, digest, timings, cancellationToken).ConfigureAwait(false);
+        var started = PutTimings.Now;
+        var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
+        timings.AddDedup(started);
+        return (hash, already);
+    }
+
+    /// <summary>Reads a body of known length whole into <paramref name="data"/>, hashes it and checks it against the client's digest.</summary>
+    private static async Task<ContentHash> ReceiveAsync(Stream body, Memory<byte> data, ContentHash? digest, PutTimings timings, CancellationToken cancellationToken)
+    {
         var started = PutTimings.Now;
         await RequestBody.ReadWholeAsync(body, data, cancellationToken).ConfigureAwait(false);
         var hash = ContentHash.FromBytes(SHA256.HashData(data.Span));
         RequestBody.CheckDigest(digest, hash);
         timings.AddReceive(started);
-        started = PutTimings.Now;
-        var already = digest is null && await stored.IsStoredAsync(hash, layout, cancellationToken).ConfigureAwait(false);
-        timings.AddDedup(started);
-        return (hash, already);
+        return hash;
+    }
+
+    /// <summary>Stores <paramref name="layout"/>'s copies and keeps the bytes in the read cache: they are the ones most likely read next.</summary>
+    private async Task StoreCopiesAsync(ContentHash hash, ReadOnlyMemory<byte> data, ObjectLayout layout, PutTimings timings, CancellationToken cancellationToken)
+    {
+        var started = PutTimings.Now;
+        await StoreCopiesAsync(hash, data, layout.Copies, cancellationToken).ConfigureAwait(false);
+        timings.AddStore(started);
+        cache.Add(hash.Hex, data.Span);
     }
 
     private async Task StoreCopiesAsync(ContentHash hash, ReadOnlyMemory<byte> data, int copies, CancellationToken cancellationToken)
@@ -347,6 +408,9 @@ public sealed partial class ObjectWriter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PUT {Name}: fewer live data nodes than the default layout needs; stored as {Layout}, which survives as many node losses")]
     private partial void LogNarrowLayout(string name, string layout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PUT {Name}: bytes {Hash} were being or had been garbage-collected; looking them up and storing them again")]
+    private partial void LogStoringAgain(string name, string hash);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data node {Address} failed an upload, trying others: {Reason}")]
     private partial void LogNodeFailed(string address, string reason);

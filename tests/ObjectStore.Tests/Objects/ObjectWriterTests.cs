@@ -1,4 +1,5 @@
 using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Objects;
 using ObjectStore.Tests.Objects.Fakes;
 using ObjectStore.Tests.Support;
@@ -277,13 +278,11 @@ public sealed class ObjectWriterTests
         Assert.Equal(data, await store.GetAsync("second"));
     }
 
-    [Theory]
-    [InlineData(4096)]
-    [InlineData(Large)]
-    public async Task With_content_records_dedup_is_one_metadata_read_and_trusts_the_record(int size)
+    [Fact]
+    public async Task With_content_records_dedup_is_one_metadata_read_and_trusts_the_record()
     {
         var store = new StoreUnderTest(tracksContent: true);
-        var data = TestBytes.Random(size);
+        var data = TestBytes.Random(Large);
         var first = await store.PutAsync("first", data);
         // A lost copy does not make the bytes unknown: the repair scan restores it, a PUT only points at them.
         store.Holders(first)[0].Objects.Clear();
@@ -304,6 +303,52 @@ public sealed class ObjectWriterTests
         Assert.Equal(first.Hash, second.Hash);
         Assert.Equal(first.Hash, third.Hash);
         Assert.Equal(data, await store.GetAsync("third"));
+    }
+
+    [Fact]
+    public async Task With_content_records_a_small_put_stores_first_and_asks_about_the_content_only_in_its_commit()
+    {
+        var store = new StoreUnderTest(tracksContent: true);
+        var data = TestBytes.Random(4096);
+
+        var first = await store.PutAsync("first", data);
+        var stores = store.Nodes.All.Sum(n => n.UploadsStarted);
+        // The same bytes again, even with their digest: sent again (a node holding them writes nothing), pointed at by the commit.
+        var second = await store.PutAsync("second", data, digest: StoreUnderTest.HashOf(data));
+
+        Assert.Equal(0, store.Metadata.ContentLookups);
+        Assert.Equal(2 * stores, store.Nodes.All.Sum(n => n.UploadsStarted));
+        Assert.Equal(first.Hash, second.Hash);
+        var record = Assert.Single(await store.Metadata.ScanContentAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal((2, ContentState.Live), (record.References, record.State));
+        Assert.Equal(data, await store.GetAsync("second"));
+    }
+
+    [Fact]
+    public async Task A_small_put_of_content_collected_before_looks_it_up_and_stores_it_again()
+    {
+        var store = new StoreUnderTest(tracksContent: true);
+        var data = TestBytes.Random(4096);
+        await store.PutAsync("old", data);
+        await store.Metadata.PurgeAsync(StoreUnderTest.Name("old"), CancellationToken.None);
+        // The collector deleted the bytes — when, a PUT that stored without looking cannot tell.
+        store.Metadata.MarkCollected(StoreUnderTest.HashOf(data).Hex);
+        foreach (var node in store.Nodes.All)
+        {
+            node.Objects.Clear();
+        }
+
+        var stores = store.Nodes.All.Sum(n => n.UploadsStarted);
+
+        var version = await store.PutAsync("new", data);
+
+        Assert.Equal(1, store.Metadata.ContentLookups);
+        Assert.Equal(1, version.Version);
+        // The first round's copies may be what the collector deleted: a second round stored three more.
+        Assert.Equal(stores + 6, store.Nodes.All.Sum(n => n.UploadsStarted));
+        var record = Assert.Single(await store.Metadata.ScanContentAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal((1, ContentState.Live, 1), (record.References, record.State, record.Generation));
+        Assert.Equal(data, await store.GetAsync("new"));
     }
 
     [Fact]

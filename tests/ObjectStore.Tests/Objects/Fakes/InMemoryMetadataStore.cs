@@ -8,7 +8,8 @@ namespace ObjectStore.Tests.Objects.Fakes;
 /// <summary>
 /// Versions in a dictionary; <see cref="Unavailable"/> makes every call fail as an unreachable store would. With
 /// <c>tracksContent</c> it also keeps a content record per storage id, referenced by each version's commit, as the
-/// etcd store does (the Blob store does not).
+/// etcd store does (the Blob store does not), and refuses commits the etcd store refuses for content being or having
+/// been collected (<see cref="MarkCollected"/>).
 /// </summary>
 internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetadataStore
 {
@@ -60,11 +61,18 @@ internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetad
         }
     }
 
-    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken)
+    public Task<ObjectVersion> AppendAsync(ObjectName name, long size, string hash, bool deleted, string layout, CancellationToken cancellationToken, bool contentLookedUp = true)
     {
         lock (_versions)
         {
             Check();
+            var storageId = tracksContent && !deleted && ContentHash.TryParse(hash, out var stored) ? ObjectLayout.Parse(layout).StorageId(stored).Hex : null;
+            if (storageId is not null && _content.TryGetValue(storageId, out var seen)
+                && (seen.State == ContentState.Collecting || (seen.State == ContentState.Collected && !contentLookedUp)))
+            {
+                throw new ContentCollectedException(storageId);
+            }
+
             if (!_versions.TryGetValue(name.Value, out var list))
             {
                 _versions[name.Value] = list = [];
@@ -73,12 +81,11 @@ internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetad
             var version = new ObjectVersion(name.Value, list.Count + 1, size, hash, deleted, DateTimeOffset.UnixEpoch, layout);
             list.Add(version);
             Appends++;
-            if (tracksContent && !deleted && ContentHash.TryParse(hash, out var content))
+            if (storageId is not null)
             {
-                var id = ObjectLayout.Parse(layout).StorageId(content).Hex;
-                _content[id] = _content.TryGetValue(id, out var record)
+                _content[storageId] = _content.TryGetValue(storageId, out var record) && record.State == ContentState.Live
                     ? record with { References = record.References + 1 }
-                    : new ContentRecord(id, hash, layout, size, 1, ContentState.Live, 0, DateTimeOffset.UnixEpoch);
+                    : new ContentRecord(storageId, hash, layout, size, 1, ContentState.Live, record is null ? 0 : record.Generation + 1, DateTimeOffset.UnixEpoch);
             }
 
             return Task.FromResult(version);
@@ -151,6 +158,15 @@ internal sealed class InMemoryMetadataStore(bool tracksContent = false) : IMetad
         {
             await Task.Yield();
             yield return record;
+        }
+    }
+
+    /// <summary>As the collector leaves a record it has deleted the bytes of: a tombstone, unreferenced.</summary>
+    public void MarkCollected(string storageId)
+    {
+        lock (_versions)
+        {
+            _content[storageId] = _content[storageId] with { State = ContentState.Collected, References = 0 };
         }
     }
 
