@@ -182,11 +182,12 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
                         return;
                     }
                 }
-                catch (MetadataUnavailableException)
+                catch (MetadataUnavailableException ex) when (ex is not ContentCollectedException)
                 {
-                    // The client retried a transaction whose answer was lost: it may have landed. Look once.
+                    // The client retried a transaction whose answer was lost, or etcd lost its quorum with the
+                    // transaction in its log: it may have landed, or land later. Look once.
                     await FindLandedAsync(prepared, commit).ConfigureAwait(false);
-                    throw;
+                    throw MetadataErrors.CommitUnconfirmed(ex);
                 }
 
                 LogVersionRace(commit.Name, attempt);
