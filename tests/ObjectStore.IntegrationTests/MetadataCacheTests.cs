@@ -66,7 +66,8 @@ public sealed class MetadataCacheTests(InfraFixture infra)
                 TimeSpan.FromSeconds(20),
                 $"the reader's watch on a member other than {watched} (member {member}, stopped)");
 
-            Assert.True((await writer.PutAsync($"/objects/{name}", new ByteArrayContent([2]))).IsSuccessStatusCode);
+            // The stopped member may have been the leader: until the others have elected one (~2 s), a PUT may see a 503.
+            await Eventually.ReturnsAsync(async () => (await writer.PutAsync($"/objects/{name}", new ByteArrayContent([2]))).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "version 2 written");
             await Eventually.ReturnsAsync(async () => await reader.GetByteArrayAsync($"/objects/{name}"), b => b.SequenceEqual(new byte[] { 2 }), TimeSpan.FromSeconds(5), "version 2 through the other instance");
         }
         finally
