@@ -182,7 +182,7 @@ internal sealed partial class EtcdVersionCommitter : IAsyncDisposable
                         return;
                     }
                 }
-                catch (MetadataUnavailableException ex) when (ex is not ContentCollectedException)
+                catch (MetadataUnavailableException ex)
                 {
                     // The client retried a transaction whose answer was lost, or etcd lost its quorum with the
                     // transaction in its log: it may have landed, or land later. Look once.

@@ -64,9 +64,7 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
     }
 
     /// <summary>fsync(2) of a directory; .NET cannot open a directory as a file, hence libc.</summary>
-    public static void Fsync(string directory) => Sync(directory, FsyncFd, "fsync");
-
-    private static void Sync(string directory, Func<int, int> sync, string call)
+    public static void Fsync(string directory)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -81,9 +79,9 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
 
         try
         {
-            if (sync(fd) != 0)
+            if (FsyncFd(fd) != 0)
             {
-                throw new IOException($"{call}({directory}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+                throw new IOException($"fsync({directory}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
             }
         }
         finally
