@@ -98,19 +98,41 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Same_bytes_stored_with_a_copy_missing_are_pointed_at_and_the_repair_scan_restores_the_copy()
+    public async Task Small_bytes_stored_again_with_a_copy_missing_go_to_the_same_nodes_and_restore_it()
+    {
+        // Several contents: a placement that ignored the content would add a third copy to most of them.
+        var bodies = Enumerable.Range(0, 4).Select(i => TestData.Bytes(5000, 230 + i)).ToList();
+        foreach (var body in bodies)
+        {
+            await _cluster.PutVersionAsync($"/objects/again-a-{Guid.NewGuid():N}", body);
+        }
+
+        var copies = bodies.Select(b => _cluster.FilesOf(b).Order(StringComparer.Ordinal).ToList()).ToList();
+        Assert.All(copies, c => Assert.Equal(2, c.Count));
+        foreach (var held in copies)
+        {
+            File.Delete(held.First());
+        }
+
+        foreach (var body in bodies)
+        {
+            var again = $"again-b-{Guid.NewGuid():N}";
+            await _cluster.PutVersionAsync($"/objects/{again}", body);
+            Assert.Equal(body, await _cluster.Client.GetByteArrayAsync($"/objects/{again}"));
+        }
+
+        Assert.Equal(copies, bodies.Select(b => _cluster.FilesOf(b).Order(StringComparer.Ordinal).ToList()).ToList());
+    }
+
+    [Fact]
+    public async Task A_copy_deleted_behind_its_nodes_back_is_restored_by_the_repair_scans_rescan()
     {
         var body = TestData.Bytes(5000, 23);
-        await _cluster.PutVersionAsync($"/objects/dedup-lost-a-{Guid.NewGuid():N}", body);
+        await _cluster.PutVersionAsync($"/objects/lost-{Guid.NewGuid():N}", body);
         var copies = _cluster.FilesOf(body).ToList();
         Assert.Equal(2, copies.Count);
         File.Delete(copies[0]);
 
-        // Dedup is one read of the content record (no locate round): the PUT points at the stored bytes, and the
-        // copy the record cannot know is gone is rebuilt by the repair scan's periodic rescan.
-        var second = $"dedup-lost-b-{Guid.NewGuid():N}";
-        await _cluster.PutVersionAsync($"/objects/{second}", body);
-        Assert.Equal(body, await _cluster.Client.GetByteArrayAsync($"/objects/{second}"));
         await Eventually.TrueAsync(() => _cluster.FilesOf(body).Count() == 2, TimeSpan.FromSeconds(60), "the lost copy repaired");
     }
 }

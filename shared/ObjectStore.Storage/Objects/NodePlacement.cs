@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Objects;
 
@@ -16,6 +18,7 @@ namespace ObjectStore.Storage.Objects;
 /// <para>
 /// Nodes: among the live ones, those with the fewest uploads in flight from this Api first, then the most free
 /// space (in 1 GiB steps, so that equal disks share the load), then at random; nodes too full for the piece last.
+/// Whole copies instead go to the nodes their content ranks first (<see cref="ChooseFor"/>).
 /// </para>
 /// </summary>
 public sealed class NodePlacement(NodeRegistry registry, IOptions<ObjectStoreOptions> options)
@@ -51,24 +54,60 @@ public sealed class NodePlacement(NodeRegistry registry, IOptions<ObjectStoreOpt
     /// Chooses <paramref name="count"/> distinct live nodes not in <paramref name="exclude"/>, each to take about
     /// <paramref name="bytesEach"/>; fewer when fewer are alive. Dispose the answer when the uploads are over.
     /// </summary>
-    public Choice Choose(int count, long bytesEach, IReadOnlySet<string>? exclude = null)
-    {
-        var chosen = registry.LiveNodes()
-            .Where(n => exclude is null || !exclude.Contains(n.Address))
-            .Select(n => (Node: n, Fits: n.FreeBytes > bytesEach, Load: _inFlight.GetValueOrDefault(n.Address), Random: Random.Shared.Next()))
+    public Choice Choose(int count, long bytesEach, IReadOnlySet<string>? exclude = null) => Claim(
+        Candidates(bytesEach, exclude)
             .OrderByDescending(n => n.Fits)
-            .ThenBy(n => n.Load)
+            .ThenBy(n => _inFlight.GetValueOrDefault(n.Node.Address))
             .ThenByDescending(n => n.Node.FreeBytes / FreeSpaceStep)
-            .ThenBy(n => n.Random)
-            .Take(count)
-            .Select(n => n.Node.Address)
-            .ToList();
+            .ThenBy(_ => Random.Shared.Next()),
+        count);
+
+    /// <summary>
+    /// Like <see cref="Choose"/>, for whole copies of <paramref name="content"/>: the nodes are ranked by a weight of
+    /// the content and the node (rendezvous hashing), not by load, so every Api sends the same bytes to the same nodes
+    /// while the live nodes stay the same. Small PUTs store before they know whether their content is already stored;
+    /// storing it again then rewrites the copies that exist (restoring one lost behind its node's back) instead of
+    /// adding more. A node joining or leaving moves only the copies it ranks first for.
+    /// </summary>
+    public Choice ChooseFor(ContentHash content, int count, long bytesEach, IReadOnlySet<string>? exclude = null)
+    {
+        var seed = ulong.Parse(content.Hex.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        return Claim(
+            Candidates(bytesEach, exclude)
+                .OrderByDescending(n => n.Fits)
+                .ThenByDescending(n => Weight(seed, n.Node.Address)),
+            count);
+    }
+
+    private IEnumerable<(DataNodeInfo Node, bool Fits)> Candidates(long bytesEach, IReadOnlySet<string>? exclude) =>
+        registry.LiveNodes()
+            .Where(n => exclude is null || !exclude.Contains(n.Address))
+            .Select(n => (n, n.FreeBytes > bytesEach));
+
+    private Choice Claim(IEnumerable<(DataNodeInfo Node, bool Fits)> ranked, int count)
+    {
+        var chosen = ranked.Take(count).Select(n => n.Node.Address).ToList();
         foreach (var address in chosen)
         {
             _inFlight.AddOrUpdate(address, 1, (_, n) => n + 1);
         }
 
         return new Choice(this, chosen);
+    }
+
+    /// <summary>FNV-1a of the address, mixed with the content's leading bits by SplitMix64's finalizer: stable across processes.</summary>
+    private static ulong Weight(ulong seed, string address)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in address)
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+
+        var z = seed ^ h;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>503 before any of the body is read when the layout cannot be honoured.</summary>

@@ -213,7 +213,7 @@ public sealed partial class ObjectWriter(
         while (holders.Count < copies)
         {
             var done = holders.Count;
-            using var choice = placement.Choose(copies - done, data.Length, tried);
+            using var choice = placement.ChooseFor(hash, copies - done, data.Length, tried);
             if (choice.Addresses.Count < copies - done)
             {
                 // Copies stored so far are unreferenced bytes under their hash; no version points at them.

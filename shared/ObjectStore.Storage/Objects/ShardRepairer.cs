@@ -60,7 +60,10 @@ public sealed partial class ShardRepairer(
         }
 
         var holding = replies.Where(r => r.Found || r.Shards is { Length: > 0 }).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
-        using var choice = placement.Choose(missing.Count, layout.IsErasureCoded ? layout.ShardLength(request.Size) : request.Size, holding);
+        // A copy goes where a PUT of the same bytes would put it, so that the PUT rewrites it rather than adds one.
+        using var choice = layout.IsErasureCoded
+            ? placement.Choose(missing.Count, layout.ShardLength(request.Size), holding)
+            : placement.ChooseFor(hash, missing.Count, request.Size, holding);
         var targets = choice.Addresses;
         if (targets.Count == 0)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using ObjectStore.Storage;
 using ObjectStore.Storage.Objects;
 using ObjectStore.Tests.Objects.Fakes;
 using ObjectStore.Tests.Support;
@@ -152,6 +154,24 @@ public sealed class DegradedWriteTests
 
         var all = first.Addresses.Concat(second.Addresses).Concat(third.Addresses).ToList();
         Assert.Equal(9, all.Distinct().Count());
+    }
+
+    [Fact]
+    public void Copies_of_one_content_go_to_the_same_nodes_from_every_api_and_the_next_ranked_replaces_one_excluded()
+    {
+        var store = new StoreUnderTest(nodes: 9);
+        var otherApi = new NodePlacement(store.Nodes.Registry, Options.Create(new ObjectStoreOptions()));
+        var content = StoreUnderTest.HashOf(TestBytes.Random(100));
+
+        using var first = store.Placement.ChooseFor(content, 3, 100);
+        using var busy = store.Placement.Choose(9, 100);
+        using var again = otherApi.ChooseFor(content, 3, 100);
+        using var four = store.Placement.ChooseFor(content, 4, 100);
+        using var without = store.Placement.ChooseFor(content, 3, 100, new HashSet<string> { first.Addresses[1] });
+
+        Assert.Equal(first.Addresses, again.Addresses);
+        Assert.Equal(first.Addresses, four.Addresses.Take(3));
+        Assert.Equal([first.Addresses[0], first.Addresses[2], four.Addresses[3]], without.Addresses);
     }
 
     [Fact]

@@ -318,10 +318,27 @@ public sealed class ObjectWriterTests
 
         Assert.Equal(0, store.Metadata.ContentLookups);
         Assert.Equal(2 * stores, store.Nodes.All.Sum(n => n.UploadsStarted));
+        Assert.Equal(3, store.Nodes.StoredFiles().Count());
         Assert.Equal(first.Hash, second.Hash);
         var record = Assert.Single(await store.Metadata.ScanContentAsync(CancellationToken.None).ToListAsync());
         Assert.Equal((2, ContentState.Live), (record.References, record.State));
         Assert.Equal(data, await store.GetAsync("second"));
+    }
+
+    [Fact]
+    public async Task A_copy_lost_behind_its_nodes_back_is_rewritten_by_the_next_put_of_the_same_bytes()
+    {
+        var store = new StoreUnderTest(tracksContent: true);
+        var data = TestBytes.Random(4096);
+        var version = await store.PutAsync("first", data);
+        var holders = store.Holders(version).Select(n => n.Address).ToHashSet();
+        var lost = store.Holders(version)[0];
+        lost.Objects.Clear();
+
+        await store.PutAsync("second", data);
+
+        Assert.Equal(holders, store.Holders(version).Select(n => n.Address).ToHashSet());
+        Assert.Equal(3, store.Nodes.StoredFiles().Count());
     }
 
     [Fact]
