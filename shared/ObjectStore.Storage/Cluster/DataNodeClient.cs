@@ -81,11 +81,11 @@ public sealed class DataNodeClient(HttpClient http) : IDataNodeClient
         return await response.Content.ReadFromJsonAsync<List<HeldKey>>(cancellationToken).ConfigureAwait(false) ?? [];
     }
 
-    public async Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string address, StoredKey key, DateTimeOffset? writtenBy, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, Url(address, DataNodeProtocol.ObjectPath(key.FileName)));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Url(address, DataNodeProtocol.DeletePath(key.FileName, writtenBy)));
         using var response = await SendAsync(address, request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if ((int)response.StatusCode == DataNodeProtocol.Status.NotHere)
+        if ((int)response.StatusCode is DataNodeProtocol.Status.NotHere or DataNodeProtocol.Status.WrittenSince)
         {
             return false;
         }

@@ -63,6 +63,13 @@ public static class DataNodeProtocol
 
     public static string ObjectPath(string key) => $"objects/{key}";
 
+    /// <summary>Query of a delete that applies only if the object was last written by this time (round-trip format).</summary>
+    public const string WrittenByQuery = "writtenBy";
+
+    public static string DeletePath(string key, DateTimeOffset? writtenBy) => writtenBy is { } by
+        ? $"objects/{key}?{WrittenByQuery}={Uri.EscapeDataString(by.ToString("o", CultureInfo.InvariantCulture))}"
+        : ObjectPath(key);
+
     public static string ListPath(string? after, int limit) =>
         $"objects?limit={limit.ToString(CultureInfo.InvariantCulture)}" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
 
@@ -105,7 +112,7 @@ public static class DataNodeProtocol
     /// Status codes a node answers with: 200/204 done; 206 a range; 400 a malformed id, key or body length (the
     /// caller's bug, never retried elsewhere); 404 not stored here, or stored but failing verification (the node
     /// quarantined it); 409 a commit or store whose content is not what its key says, or a store whose block
-    /// checksum is not the sender's; 416 an unsatisfiable range. Anything
+    /// checksum is not the sender's; 412 a conditional delete of an object written since; 416 an unsatisfiable range. Anything
     /// else, and a refused connection, makes the node unusable for this request.
     /// </summary>
     public static class Status
@@ -113,6 +120,7 @@ public static class DataNodeProtocol
         public const int Stored = 200;
         public const int NotHere = 404;
         public const int HashMismatch = 409;
+        public const int WrittenSince = 412;
     }
 
     /// <summary>The checksum of one block.</summary>

@@ -67,6 +67,9 @@ public interface IDataNodeClient
     /// <summary>One page of the keys a node holds, in order after <paramref name="after"/>; empty at the end.</summary>
     Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Deletes stored bytes on a node; false when it did not hold them.</summary>
-    Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes stored bytes on a node; false when it did not hold them or, given <paramref name="writtenBy"/> (the write
+    /// time a listing reported), when they were written or stored again since.
+    /// </summary>
+    Task<bool> DeleteAsync(string address, StoredKey key, DateTimeOffset? writtenBy, CancellationToken cancellationToken);
 }

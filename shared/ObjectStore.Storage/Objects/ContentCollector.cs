@@ -138,7 +138,7 @@ public sealed partial class ContentCollector(
             var keys = (reply.Found ? [(StoredKey)id] : Array.Empty<StoredKey>()).Concat((reply.Shards ?? []).Select(s => new StoredKey(id, s)));
             foreach (var key in keys)
             {
-                await TryDeleteAsync(reply.Address, key, cancellationToken).ConfigureAwait(false);
+                await TryDeleteAsync(reply.Address, key, null, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -193,7 +193,8 @@ public sealed partial class ContentCollector(
             if (!known.TryGetValue(parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected)
             {
                 LogUnknownBytes(address, held.Key, held.Written);
-                if (await TryDeleteAsync(address, parsed.Value, cancellationToken).ConfigureAwait(false))
+                // Only as listed: a PUT that stored these bytes since (or found them intact) will commit a record for them.
+                if (await TryDeleteAsync(address, parsed.Value, held.Written, cancellationToken).ConfigureAwait(false))
                 {
                     deleted++;
                 }
@@ -203,11 +204,11 @@ public sealed partial class ContentCollector(
         return deleted;
     }
 
-    private async Task<bool> TryDeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    private async Task<bool> TryDeleteAsync(string address, StoredKey key, DateTimeOffset? writtenBy, CancellationToken cancellationToken)
     {
         try
         {
-            return await dataNodes.DeleteAsync(address, key, cancellationToken).ConfigureAwait(false);
+            return await dataNodes.DeleteAsync(address, key, writtenBy, cancellationToken).ConfigureAwait(false);
         }
         catch (DataNodeException ex)
         {

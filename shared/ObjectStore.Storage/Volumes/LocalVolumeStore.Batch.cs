@@ -71,7 +71,7 @@ public sealed partial class LocalVolumeStore
 
                 foreach (var (temp, target, key, length) in written)
                 {
-                    File.Move(temp, target, overwrite: true);
+                    Publish(temp, target);
                     LogCommitted(key.FileName, length);
                 }
 

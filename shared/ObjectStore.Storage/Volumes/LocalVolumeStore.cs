@@ -26,6 +26,7 @@ public sealed partial class LocalVolumeStore
     private long _quarantined;
     private readonly DirectorySync _objectsSync;
     private readonly TimeProvider _time;
+    private readonly object[] _keyLocks = Enumerable.Range(0, 64).Select(_ => new object()).ToArray();
     private readonly DateTime _startedAt;
     private readonly ILogger<LocalVolumeStore> _logger;
     private readonly Lazy<string?> _volumeId;
@@ -221,7 +222,7 @@ public sealed partial class LocalVolumeStore
             var path = WriteSmallTemp(file, flush: true);
             try
             {
-                File.Move(path, file.Target, overwrite: true);
+                Publish(path, file.Target);
             }
             catch
             {
@@ -269,7 +270,7 @@ public sealed partial class LocalVolumeStore
         var written = new TempWrite(ContentHash.FromBytes(hash), length, ObjectFileFormat.BlockSum(sums.Span));
         CheckBlockChecksum(blockChecksum, written.BlockChecksum);
         var target = ObjectPath(key);
-        var intact = HoldsIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..])));
+        var intact = KeepIfIntact(target, new ObjectFileFormat.Footer(length, hash, BinaryPrimitives.ReadUInt64LittleEndian(footer.Span[56..])));
         return new SmallFile(written, target, [data, sums, footer], intact);
     }
 
@@ -341,14 +342,14 @@ public sealed partial class LocalVolumeStore
         }
 
         var target = ObjectPath(key);
-        if (HoldsIntact(target, footer!.Value))
+        if (KeepIfIntact(target, footer!.Value))
         {
             TryDelete(path);
             LogDeduplicated(key.FileName);
             return false;
         }
 
-        File.Move(path, target, overwrite: true);
+        Publish(path, target);
         LogCommitted(key.FileName, footer!.Value.Length);
         return true;
     }
@@ -357,7 +358,24 @@ public sealed partial class LocalVolumeStore
 
     public bool Contains(StoredKey key) => File.Exists(ObjectPath(key));
 
-    public bool Delete(StoredKey key) => TryDelete(ObjectPath(key));
+    /// <summary>
+    /// Deletes a stored object; with <paramref name="writtenBy"/>, only if it was last written by then (what a listing
+    /// reported), so that bytes a PUT stored or found intact since are kept. Under the key's lock, as publishing and
+    /// finding intact are: the check and the delete see the same file.
+    /// </summary>
+    public DeleteOutcome Delete(StoredKey key, DateTimeOffset? writtenBy = null)
+    {
+        var path = ObjectPath(key);
+        lock (LockFor(path))
+        {
+            if (writtenBy is { } by && File.Exists(path) && File.GetLastWriteTimeUtc(path) > by.UtcDateTime)
+            {
+                return DeleteOutcome.WrittenSince;
+            }
+
+            return TryDelete(path) ? DeleteOutcome.Deleted : DeleteOutcome.NotHere;
+        }
+    }
 
     /// <summary>Opens a stored object for verified reading; null when absent. A bad footer quarantines it at once.</summary>
     public ObjectReader? OpenRead(StoredKey key)
@@ -514,6 +532,37 @@ public sealed partial class LocalVolumeStore
     private string ObjectPath(StoredKey key) => Path.Combine(_objects, key.FileName);
 
     /// <summary>
+    /// Whether <paramref name="target"/> already holds these bytes intact; if so it counts as written now (its write
+    /// time is set), so that a collector's sweep that listed it as old and unknown before this store cannot delete it
+    /// once the PUT commits (<see cref="Delete"/> compares the write time it listed).
+    /// </summary>
+    private bool KeepIfIntact(string target, ObjectFileFormat.Footer footer)
+    {
+        lock (LockFor(target))
+        {
+            if (!HoldsIntact(target, footer))
+            {
+                return false;
+            }
+
+            // The file system's clock, as every write time a listing reports is.
+            File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
+            return true;
+        }
+    }
+
+    /// <summary>Renames a written temp file to its key, under the key's lock (see <see cref="Delete"/>).</summary>
+    private void Publish(string temp, string target)
+    {
+        lock (LockFor(target))
+        {
+            File.Move(temp, target, overwrite: true);
+        }
+    }
+
+    private object LockFor(string path) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)_keyLocks.Length];
+
+    /// <summary>
     /// Same key, same bytes by construction (a whole copy is named by its hash, a shard by content and layout), unless
     /// the stored one has rotted: true only when the file there has this footer's sums and hash.
     /// </summary>
@@ -577,6 +626,16 @@ public sealed partial class LocalVolumeStore
 
 /// <summary>A stored file's key and when it was written (a commit keeps the upload's time: the rename does not change it).</summary>
 public sealed record HeldKey(string Key, DateTimeOffset Written);
+
+/// <summary>What <see cref="LocalVolumeStore.Delete"/> did.</summary>
+public enum DeleteOutcome
+{
+    Deleted,
+    NotHere,
+
+    /// <summary>Kept: written after the time the caller listed it at.</summary>
+    WrittenSince,
+}
 
 /// <summary>What a data node computed for an upload: the content's SHA-256, its length, and the XxHash3 of its block checksums.</summary>
 public sealed record TempWrite(ContentHash Hash, long Length, ulong BlockChecksum)

@@ -222,6 +222,6 @@ public sealed class NodeStoresTests
 
         public Task<IReadOnlyList<HeldKey>> ListHeldAsync(string address, string? after, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> DeleteAsync(string address, StoredKey key, DateTimeOffset? writtenBy, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
@@ -109,18 +110,27 @@ public sealed class LocalVolumeStoreBatchTests : IDisposable
     }
 
     [Fact]
-    public async Task An_item_already_stored_intact_is_answered_without_writing_it_again()
+    public async Task An_item_already_stored_intact_is_answered_without_writing_it_again_and_counts_as_written_now()
     {
         var data = TestBytes.Random(4096, seed: 1);
         await Store.StoreBatchAsync(Body((Hash(data), data)), CancellationToken.None);
-        var written = File.GetLastWriteTimeUtc(_volume.ObjectFile(Hash(data)));
-        File.SetLastWriteTimeUtc(_volume.ObjectFile(Hash(data)), written.AddHours(-1));
+        var path = _volume.ObjectFile(Hash(data));
+        var hourAgo = File.GetLastWriteTimeUtc(path).AddHours(-1);
+        File.SetLastWriteTimeUtc(path, hourAgo);
+        // A second name for the file: it stays the same file as the key's only if the store did not write a new one.
+        var link = path + ".link";
+        Assert.Equal(0, Link(path, link));
 
         var results = await Store.StoreBatchAsync(Body((Hash(data), data)), CancellationToken.None);
 
         Assert.Equal(DataNodeProtocol.Status.Stored, Assert.Single(results).Status);
-        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(_volume.ObjectFile(Hash(data))));
+        Assert.True(File.GetLastWriteTimeUtc(path) > hourAgo);
+        File.SetLastWriteTimeUtc(link, hourAgo);
+        Assert.Equal(hourAgo, File.GetLastWriteTimeUtc(path));
     }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
 
     private static ContentHash Hash(byte[] data) => ContentHash.FromBytes(SHA256.HashData(data));
 

@@ -172,10 +172,10 @@ public sealed class LocalVolumeStoreTests : IDisposable
     {
         var hash = await _volume.StoreAsync(TestBytes.Random(10));
 
-        Assert.True(Store.Delete(hash));
+        Assert.Equal(DeleteOutcome.Deleted, Store.Delete(hash));
 
         Assert.False(Store.Contains(hash));
-        Assert.False(Store.Delete(hash));
+        Assert.Equal(DeleteOutcome.NotHere, Store.Delete(hash));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ObjectStore.Storage.Volumes;
 using ObjectStore.Tests.Support;
 
 namespace ObjectStore.Tests.Volumes;
@@ -45,5 +46,33 @@ public sealed class VolumeListingTests : IDisposable
 
         var held = Assert.Single(_volume.Store.ListHeld(null, 10));
         Assert.Equal((hash.Hex, new DateTimeOffset(written)), (held.Key, held.Written));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_delete_as_listed_keeps_bytes_stored_again_since_and_deletes_them_otherwise(bool oneRequest)
+    {
+        var data = TestBytes.Random(1000);
+        var hash = await _volume.StoreAsync(data);
+        File.SetLastWriteTimeUtc(_volume.ObjectFile(hash), new DateTime(2020, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        var listed = Assert.Single(_volume.Store.ListHeld(null, 10));
+
+        // The same bytes stored again, as a PUT does before it commits: found intact, not rewritten, but written now.
+        if (oneRequest)
+        {
+            await _volume.Store.StoreAsync(hash, new MemoryStream(data), data.Length, CancellationToken.None);
+        }
+        else
+        {
+            await _volume.StoreAsync(data);
+        }
+
+        Assert.Equal(DeleteOutcome.WrittenSince, _volume.Store.Delete(hash, listed.Written));
+        Assert.True(_volume.Store.Contains(hash));
+
+        var relisted = Assert.Single(_volume.Store.ListHeld(null, 10));
+        Assert.Equal(DeleteOutcome.Deleted, _volume.Store.Delete(hash, relisted.Written));
+        Assert.Equal(DeleteOutcome.NotHere, _volume.Store.Delete(hash, relisted.Written));
     }
 }

@@ -35,6 +35,9 @@ internal sealed class FakeDataNode(string address)
 
     public ConcurrentDictionary<string, byte[]> Temp { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When each stored file was last written (stored, or stored again), as a listing reports it.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> Written { get; } = new(StringComparer.Ordinal);
+
     public ConcurrentDictionary<string, byte[]> Objects { get; } = new(StringComparer.Ordinal);
 
     public int UploadsStarted;

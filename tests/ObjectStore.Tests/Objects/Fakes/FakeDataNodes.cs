@@ -158,6 +158,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         }
 
         node.Objects[key.FileName] = bytes;
+        node.Written[key.FileName] = Time.GetUtcNow();
         Interlocked.Increment(ref node.OneRequestStores);
         return Task.FromResult(new TempUploadResult(key.Shard is null ? key.Hash.Hex : new string('0', 64), bytes.Length, sums.ToString()));
     }
@@ -208,6 +209,7 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
         }
 
         node.Objects[key.FileName] = bytes;
+        node.Written[key.FileName] = Time.GetUtcNow();
         return Task.CompletedTask;
     }
 
@@ -264,17 +266,26 @@ internal sealed class FakeDataNodes : IDataNodeClient, IContentLocator
             .Where(k => after is null || string.CompareOrdinal(k, after) > 0)
             .Order(StringComparer.Ordinal)
             .Take(limit)
-            .Select(k => new HeldKey(k, Time.GetUtcNow()))
+            .Select(k => new HeldKey(k, node.Written.GetValueOrDefault(k, Time.GetUtcNow())))
             .ToList();
         return Task.FromResult(page);
     }
 
-    public Task<bool> DeleteAsync(string address, StoredKey key, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(string address, StoredKey key, DateTimeOffset? writtenBy, CancellationToken cancellationToken)
     {
         var node = _nodes[address];
-        return node.Dead || node.Refuses
-            ? throw new DataNodeException(address, "connection refused (test)")
-            : Task.FromResult(node.Objects.TryRemove(key.FileName, out _));
+        if (node.Dead || node.Refuses)
+        {
+            throw new DataNodeException(address, "connection refused (test)");
+        }
+
+        if (writtenBy is { } by && node.Written.TryGetValue(key.FileName, out var written) && written > by)
+        {
+            return Task.FromResult(false);
+        }
+
+        node.Written.TryRemove(key.FileName, out _);
+        return Task.FromResult(node.Objects.TryRemove(key.FileName, out _));
     }
 
     public Task<IReadOnlyList<LocateReply>> LocateShardsAsync(ContentHash hash, int shards, Func<IReadOnlyList<LocateReply>, bool> enough, CancellationToken cancellationToken)
