@@ -7,13 +7,9 @@ namespace ObjectStore.IntegrationTests;
 
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class ObjectRoundTripTests(InfraFixture infra) : IAsyncLifetime
+public sealed class ObjectRoundTripTests(ObjectRoundTripTests.Fixture fixture) : IClassFixture<ObjectRoundTripTests.Fixture>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly TestCluster _cluster = fixture.Value;
 
     [Theory]
     [InlineData(0)]
@@ -236,4 +232,7 @@ public sealed class ObjectRoundTripTests(InfraFixture infra) : IAsyncLifetime
         Assert.Equal(_cluster.Nodes.Select(n => n.Address).Order(), nodes.Select(n => n.GetProperty("address").GetString()).Order());
         Assert.All(nodes, n => Assert.True(n.GetProperty("lastHeartbeat").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1)));
     }
+
+    /// <summary>One cluster for the whole class: its tests use names of their own and leave the nodes as they found them.</summary>
+    public sealed class Fixture(InfraFixture infra) : SharedCluster(infra, dataNodes: 3);
 }

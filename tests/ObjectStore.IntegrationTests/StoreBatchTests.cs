@@ -11,13 +11,9 @@ namespace ObjectStore.IntegrationTests;
 /// </summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class StoreBatchTests(InfraFixture infra) : IAsyncLifetime
+public sealed class StoreBatchTests(StoreBatchTests.Fixture fixture) : IClassFixture<StoreBatchTests.Fixture>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly TestCluster _cluster = fixture.Value;
 
     [Fact]
     public async Task A_batch_sent_to_a_data_node_stores_each_item_and_refuses_only_the_one_that_lies()
@@ -128,4 +124,7 @@ public sealed class StoreBatchTests(InfraFixture infra) : IAsyncLifetime
         await stream.CopyToAsync(copy);
         return copy.ToArray();
     }
+
+    /// <summary>One cluster for the class: its tests store keys of their own and check only those.</summary>
+    public sealed class Fixture(InfraFixture infra) : SharedCluster(infra, dataNodes: 3);
 }

@@ -6,13 +6,9 @@ namespace ObjectStore.IntegrationTests;
 
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class VersioningTests(InfraFixture infra) : IAsyncLifetime
+public sealed class VersioningTests(VersioningTests.Fixture fixture) : IClassFixture<VersioningTests.Fixture>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(infra, dataNodes: 3, apis: 2);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly TestCluster _cluster = fixture.Value;
 
     [Fact]
     public async Task Puts_and_a_delete_make_versions_and_old_versions_stay_readable()
@@ -126,4 +122,7 @@ public sealed class VersioningTests(InfraFixture infra) : IAsyncLifetime
             client.Dispose();
         }
     }
+
+    /// <summary>One cluster for the class: its tests use names of their own and leave the nodes as they found them.</summary>
+    public sealed class Fixture(InfraFixture infra) : SharedCluster(infra, dataNodes: 3, apis: 2);
 }
