@@ -67,7 +67,7 @@ public sealed class NodePlacement(NodeRegistry registry, IOptions<ObjectStoreOpt
     /// the content and the node (rendezvous hashing), not by load, so every Api sends the same bytes to the same nodes
     /// while the live nodes stay the same. Small PUTs store before they know whether their content is already stored;
     /// storing it again then rewrites the copies that exist (restoring one lost behind its node's back) instead of
-    /// adding more. A node joining or leaving moves only the copies it ranks first for.
+    /// adding more. A node joining or leaving moves only the copies of content that ranks it among its first.
     /// </summary>
     public Choice ChooseFor(ContentHash content, int count, long bytesEach, IReadOnlySet<string>? exclude = null)
     {
