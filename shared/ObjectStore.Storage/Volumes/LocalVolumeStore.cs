@@ -545,9 +545,17 @@ public sealed partial class LocalVolumeStore
                 return false;
             }
 
-            // The file system's clock, as every write time a listing reports is.
-            File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
-            return true;
+            try
+            {
+                // The file system's clock, as every write time a listing reports is.
+                File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
+                return true;
+            }
+            catch (FileNotFoundException)
+            {
+                // Moved aside meanwhile (the scrub's quarantine does not take the lock): written anew instead.
+                return false;
+            }
         }
     }
 
