@@ -368,7 +368,8 @@ public sealed partial class LocalVolumeStore
         var path = ObjectPath(key);
         lock (LockFor(path))
         {
-            if (writtenBy is { } by && File.Exists(path) && File.GetLastWriteTimeUtc(path) > by.UtcDateTime)
+            // A missing file's write time reads as 1601: never after any listing, so it falls through to NotHere.
+            if (writtenBy is { } by && File.GetLastWriteTimeUtc(path) > by.UtcDateTime)
             {
                 return DeleteOutcome.WrittenSince;
             }
@@ -632,7 +633,10 @@ public sealed partial class LocalVolumeStore
     private partial void LogQuarantined(string key);
 }
 
-/// <summary>A stored file's key and when it was written (a commit keeps the upload's time: the rename does not change it).</summary>
+/// <summary>
+/// A stored file's key and when it was written (a commit keeps the upload's time: the rename does not change it; a
+/// store that finds the file already intact sets it to then).
+/// </summary>
 public sealed record HeldKey(string Key, DateTimeOffset Written);
 
 /// <summary>What <see cref="LocalVolumeStore.Delete"/> did.</summary>
