@@ -219,14 +219,19 @@ public sealed partial class LocalVolumeStore
                 return file.Written;
             }
 
-            var path = WriteSmallTemp(file, flush: true);
+            var temp = WriteSmallTemp(file);
             try
             {
-                Publish(path, file.Target);
+                using (temp.Handle)
+                {
+                    RandomAccess.FlushToDisk(temp.Handle);
+                }
+
+                Publish(temp.Path, file.Target);
             }
             catch
             {
-                TryDelete(path);
+                TryDelete(temp.Path);
                 throw;
             }
 
@@ -276,29 +281,30 @@ public sealed partial class LocalVolumeStore
 
     /// <summary>
     /// Writes a prepared file under a new temp name in one gathered write, synchronously: for a few KiB, .NET's
-    /// asynchronous file calls cost a thread-pool hop each. fsynced when <paramref name="flush"/>; a batch flushes its
-    /// files together instead. The path of the temp file, which is gone if this throws.
+    /// asynchronous file calls cost a thread-pool hop each. The file stays open, so that a batch fsyncs its files
+    /// through the handles it wrote them with rather than opening each again (six syscalls fewer a file). Nothing is
+    /// left behind if this throws.
     /// </summary>
-    private string WriteSmallTemp(SmallFile file, bool flush)
+    private SmallTemp WriteSmallTemp(SmallFile file)
     {
         var path = TempPath(Guid.NewGuid().ToString("N"));
+        SafeFileHandle? handle = null;
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
             RandomAccess.Write(handle, file.Parts, 0);
-            if (flush)
-            {
-                RandomAccess.FlushToDisk(handle);
-            }
-
-            return path;
+            return new SmallTemp(path, handle);
         }
         catch
         {
+            handle?.Dispose();
             TryDelete(path);
             throw;
         }
     }
+
+    /// <summary>A written, not yet fsynced temp file and its open handle.</summary>
+    private readonly record struct SmallTemp(string Path, SafeFileHandle Handle);
 
     /// <summary>A small file laid out and checked in memory; <see cref="Intact"/> when its target already holds exactly these bytes.</summary>
     private readonly record struct SmallFile(TempWrite Written, string Target, ReadOnlyMemory<byte>[] Parts, bool Intact);
