@@ -135,6 +135,27 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
 
         await Eventually.TrueAsync(() => _cluster.FilesOf(body).Count() == 2, TimeSpan.FromSeconds(60), "the lost copy repaired");
     }
+
+    [Fact]
+    public async Task A_surplus_copy_on_a_node_the_content_does_not_rank_first_is_deleted_by_the_repair_scan()
+    {
+        var body = TestData.Bytes(5000, 24);
+        var name = $"surplus-{Guid.NewGuid():N}";
+        await _cluster.PutVersionAsync($"/objects/{name}", body);
+        var copies = _cluster.FilesOf(body).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, copies.Count);
+
+        // A third copy on the node that holds none, as content stored before copies were placed by rank would have.
+        var holders = copies.Select(c => Path.GetDirectoryName(Path.GetDirectoryName(c))).ToHashSet();
+        var stray = _cluster.Nodes.Select(_cluster.StorageRoot).Single(root => !holders.Contains(root));
+        var surplus = Path.Combine(stray, "objects", Path.GetFileName(copies[0]));
+        File.Copy(copies[0], surplus);
+
+        await Eventually.TrueAsync(() => !File.Exists(surplus), TimeSpan.FromSeconds(60), "the surplus copy deleted");
+        Assert.Equal(copies, _cluster.FilesOf(body).Order(StringComparer.Ordinal).ToList());
+        using var get = await _cluster.Client.GetAsync($"/objects/{name}");
+        Assert.Equal(body, await get.Content.ReadAsByteArrayAsync());
+    }
 }
 
 [Collection(ClusterCollection.Name)]

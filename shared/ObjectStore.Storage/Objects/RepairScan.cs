@@ -21,6 +21,10 @@ namespace ObjectStore.Storage.Objects;
 /// Pieces are otherwise lost only behind a node's back, which a run every
 /// <see cref="ObjectStoreOptions.RepairRescanInterval"/> still catches. A piece seen missing is only a suspicion (a PUT
 /// may have stored it after its node's listing passed; the repair looks again before it rebuilds anything).
+/// <para>With content records the scan also removes surplus whole copies: when every node the content ranks first
+/// (<see cref="NodePlacement.ChooseFor"/>, as a PUT or a repair would place it now) holds a copy, copies on other nodes
+/// are deleted once they have been surplus for the grace period, each only as listed (a PUT that stored it again since
+/// keeps it). They come from content stored before copies were placed by rank, or while a ranked node was down.</para>
 /// </summary>
 public sealed partial class RepairScan(
     IMetadataStore metadata,
@@ -28,11 +32,13 @@ public sealed partial class RepairScan(
     ShardRepairer repairer,
     RepairScheduler scheduler,
     NodeRegistry registry,
+    NodePlacement placement,
     IOptions<ObjectStoreOptions> options,
     TimeProvider time,
     ILogger<RepairScan> logger)
 {
     private readonly Dictionary<string, DateTimeOffset> _missingSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _surplusSince = new(StringComparer.Ordinal);
     private string? _wholeAt;
     private DateTimeOffset _wholeSince;
 
@@ -49,7 +55,9 @@ public sealed partial class RepairScan(
 
         _wholeAt = null;
         var missingNow = new HashSet<string>(StringComparer.Ordinal);
+        var surplusNow = new HashSet<string>(StringComparer.Ordinal);
         var scheduled = 0;
+        var trimmed = 0;
         var contents = 0;
         var started = time.GetTimestamp();
         var inspected = metadata.TracksContent ? ByListingsAsync(live, cancellationToken) : ByLocatesAsync(cancellationToken);
@@ -58,6 +66,12 @@ public sealed partial class RepairScan(
             await foreach (var content in inspected.ConfigureAwait(false))
             {
                 contents++;
+                if (content.Surplus.Count > 0)
+                {
+                    surplusNow.Add(content.Key);
+                    trimmed += await TrimAsync(content, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (content.Missing == 0)
                 {
                     continue;
@@ -90,14 +104,54 @@ public sealed partial class RepairScan(
             _missingSince.Remove(cleared);
         }
 
-        LogScanned(contents, time.GetElapsedTime(started).TotalSeconds, scheduled);
+        foreach (var cleared in _surplusSince.Keys.Where(k => !surplusNow.Contains(k)).ToList())
+        {
+            _surplusSince.Remove(cleared);
+        }
 
-        if (_missingSince.Count == 0)
+        LogScanned(contents, time.GetElapsedTime(started).TotalSeconds, scheduled, trimmed);
+
+        if (_missingSince.Count == 0 && _surplusSince.Count == 0)
         {
             (_wholeAt, _wholeSince) = (nodes, time.GetUtcNow());
         }
 
         return scheduled;
+    }
+
+    /// <summary>Deletes the surplus copies of <paramref name="content"/> that have been surplus for the grace period; how many went.</summary>
+    private async Task<int> TrimAsync(Inspected content, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!_surplusSince.TryGetValue(content.Key, out var since))
+        {
+            _surplusSince[content.Key] = since = now;
+        }
+
+        if (now - since < options.Value.RepairGracePeriod)
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var copy in content.Surplus)
+        {
+            try
+            {
+                if (await dataNodes.DeleteAsync(copy.Address, copy.Key, copy.Written, cancellationToken).ConfigureAwait(false))
+                {
+                    deleted++;
+                    LogTrimmed(copy.Key.FileName, copy.Address);
+                }
+            }
+            catch (DataNodeException ex)
+            {
+                // The copy stays: one more than needed, until a later run.
+                LogTrimFailed(copy.Key.FileName, copy.Address, ex.Message);
+            }
+        }
+
+        return deleted;
     }
 
     private async IAsyncEnumerable<Inspected> ByListingsAsync(IReadOnlyList<DataNodeInfo> live, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -114,10 +168,10 @@ public sealed partial class RepairScan(
 
                 var layout = ObjectLayout.Parse(record.Layout);
                 var shards = new bool[layout.TotalShards];
-                var copies = 0;
+                var copies = new List<Copy>();
                 foreach (var listing in listings)
                 {
-                    foreach (var key in await listing.KeysOfAsync(id, cancellationToken).ConfigureAwait(false))
+                    foreach (var (key, written) in await listing.KeysOfAsync(id, cancellationToken).ConfigureAwait(false))
                     {
                         if (key.Shard is { } shard && shard < layout.TotalShards)
                         {
@@ -125,13 +179,13 @@ public sealed partial class RepairScan(
                         }
                         else if (key.Shard is null && !layout.IsErasureCoded)
                         {
-                            copies++;
+                            copies.Add(new Copy(listing.Address, key, written));
                         }
                     }
                 }
 
-                var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies);
-                yield return new Inspected(record.StorageId, record.Hash, record.Layout, record.Size, missing);
+                var missing = layout.IsErasureCoded ? shards.Count(held => !held) : Math.Max(0, layout.Copies - copies.Count);
+                yield return new Inspected(record.StorageId, record.Hash, record.Layout, record.Size, missing, Surplus(id, layout, record.Size, copies));
             }
         }
         finally
@@ -141,6 +195,20 @@ public sealed partial class RepairScan(
                 await listing.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Copies beyond the layout's count on nodes the content does not rank first, when every ranked node holds one.</summary>
+    private IReadOnlyList<Copy> Surplus(ContentHash id, ObjectLayout layout, long size, List<Copy> copies)
+    {
+        if (layout.IsErasureCoded || copies.Count <= layout.Copies)
+        {
+            return [];
+        }
+
+        using var ranked = placement.ChooseFor(id, layout.Copies, size);
+        return ranked.Addresses.Count == layout.Copies && ranked.Addresses.All(a => copies.Any(c => c.Address == a))
+            ? copies.Where(c => !ranked.Addresses.Contains(c.Address)).ToList()
+            : [];
     }
 
     private async IAsyncEnumerable<Inspected> ByLocatesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -162,7 +230,7 @@ public sealed partial class RepairScan(
             }
 
             var (_, missing) = await repairer.InspectAsync(hash, ObjectLayout.Parse(version.Layout), cancellationToken).ConfigureAwait(false);
-            yield return new Inspected(version.Hash, version.Hash, version.Layout, version.Size, missing.Count);
+            yield return new Inspected(version.Hash, version.Hash, version.Layout, version.Size, missing.Count, []);
         }
     }
 
@@ -171,20 +239,25 @@ public sealed partial class RepairScan(
 
     /// <param name="Key">What suspicion is kept under: the storage id (the same bytes may be stored in two layouts), or
     /// the hash where there are no records.</param>
-    private readonly record struct Inspected(string Key, string Hash, string Layout, long Size, int Missing);
+    private readonly record struct Inspected(string Key, string Hash, string Layout, long Size, int Missing, IReadOnlyList<Copy> Surplus);
+
+    /// <summary>A whole copy as a node listed it.</summary>
+    private readonly record struct Copy(string Address, StoredKey Key, DateTimeOffset Written);
 
     /// <summary>One node's keys, read a page at a time as the records' storage ids advance.</summary>
     private sealed class HeldKeys(IDataNodeClient dataNodes, string address, int pageSize) : IAsyncDisposable
     {
+        public string Address => address;
+
         private IAsyncEnumerator<IReadOnlyList<HeldKey>>? _pages;
         private IReadOnlyList<HeldKey> _page = [];
         private int _next;
         private bool _ended;
 
         /// <summary>The keys under <paramref name="id"/>; keys before it (bytes without a record: the collector's) are passed over.</summary>
-        public async Task<List<StoredKey>> KeysOfAsync(ContentHash id, CancellationToken cancellationToken)
+        public async Task<List<(StoredKey Key, DateTimeOffset Written)>> KeysOfAsync(ContentHash id, CancellationToken cancellationToken)
         {
-            var found = new List<StoredKey>();
+            var found = new List<(StoredKey, DateTimeOffset)>();
             while (true)
             {
                 if (_next == _page.Count)
@@ -219,7 +292,7 @@ public sealed partial class RepairScan(
 
                 if (order == 0)
                 {
-                    found.Add(key);
+                    found.Add((key, _page[_next].Written));
                 }
 
                 _next++;
@@ -232,8 +305,14 @@ public sealed partial class RepairScan(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Repair scan skipped: the nodes are as they were when a scan at {Since:o} found every piece")]
     private partial void LogSkipped(DateTimeOffset since);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan: {Contents} contents checked in {Seconds:F1} s, {Scheduled} repairs scheduled")]
-    private partial void LogScanned(int contents, double seconds, int scheduled);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan: {Contents} contents checked in {Seconds:F1} s, {Scheduled} repairs scheduled, {Trimmed} surplus copies deleted")]
+    private partial void LogScanned(int contents, double seconds, int scheduled, int trimmed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan deleted a surplus copy of {Key} on {Address}: the nodes the content ranks first hold one each")]
+    private partial void LogTrimmed(string key, string address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repair scan could not delete a surplus copy of {Key} on {Address} ({Reason}); a later run tries again")]
+    private partial void LogTrimFailed(string key, string address, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repair scan stopped: could not list {Address} ({Reason}); the next run tries again")]
     private partial void LogListingFailed(string address, string reason);

@@ -13,7 +13,7 @@ public sealed class RepairScanTests
 
     private RepairScan NewScan() => NewScan(_store);
 
-    private static RepairScan NewScan(StoreUnderTest store) => new(store.Metadata, store.Nodes, store.Repairer, store.Repairs, store.Nodes.Registry,
+    private static RepairScan NewScan(StoreUnderTest store) => new(store.Metadata, store.Nodes, store.Repairer, store.Repairs, store.Nodes.Registry, store.Placement,
         Options.Create(store.Nodes.Options), store.Nodes.Time, NullLogger<RepairScan>.Instance);
 
     [Fact]
@@ -131,6 +131,48 @@ public sealed class RepairScanTests
         var before = store.Nodes.Listings;
         Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
         Assert.True(store.Nodes.Listings > before, "after a failed listing the next run scans again");
+        Assert.Empty(store.Bus.Repairs);
+    }
+
+    [Fact]
+    public async Task Surplus_copies_on_nodes_the_content_does_not_rank_first_are_deleted_after_the_grace_period_and_only_when_every_ranked_node_holds_one()
+    {
+        var store = new StoreUnderTest(nodes: 7, configure: o => o.SweepPageSize = 2, tracksContent: true);
+        var extra = TestBytes.Random(1_000, 40);
+        var short1 = TestBytes.Random(1_000, 41);
+        var surplus = await store.PutAsync("extra", extra);
+        var shortOfRanked = await store.PutAsync("short", short1);
+        var coded = await store.PutAsync("coded", TestBytes.Random(300_000, 42));
+
+        // "extra": a fourth copy beside its three ranked ones (stored before copies were placed by rank).
+        var extraId = StorageId(surplus);
+        var extraHolders = store.Holders(surplus);
+        var stray = store.Nodes.All.First(n => !extraHolders.Contains(n));
+        stray.Objects[extraId] = extra;
+        stray.Written[extraId] = store.Nodes.Time.GetUtcNow();
+
+        // "short": one ranked node lost its copy and two others hold one (stored while it was down): four copies, but
+        // not where a PUT would put them now, so none is surplus (and with three or more, none is missing either).
+        var shortId = StorageId(shortOfRanked);
+        var shortHolders = store.Holders(shortOfRanked);
+        Assert.True(shortHolders[0].Objects.TryRemove(shortId, out _));
+        foreach (var node in store.Nodes.All.Where(n => !shortHolders.Contains(n)).Take(2))
+        {
+            node.Objects[shortId] = short1;
+        }
+
+        var scan = NewScan(store);
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.True(stray.Objects.ContainsKey(extraId), "within the grace period a surplus copy stays");
+
+        store.Nodes.Time.Advance(store.Nodes.Options.RepairGracePeriod);
+        Beat(store);
+        Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
+        Assert.False(stray.Objects.ContainsKey(extraId));
+        Assert.Equal(extraHolders.Select(n => n.Address).Order(StringComparer.Ordinal), store.Holders(surplus).Select(n => n.Address).Order(StringComparer.Ordinal));
+        Assert.Equal(extra, await store.GetAsync("extra"));
+        Assert.Equal(4, store.Nodes.All.Count(n => n.Objects.ContainsKey(shortId)));
+        Assert.Equal(6, store.Nodes.All.Sum(n => n.Objects.Keys.Count(k => k.StartsWith(StorageId(coded), StringComparison.Ordinal))));
         Assert.Empty(store.Bus.Repairs);
     }
 
