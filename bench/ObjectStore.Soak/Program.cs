@@ -350,9 +350,10 @@ internal sealed class SoakClient(int id, HttpClient http, SoakOptions options, C
 /// <summary>
 /// Issue 10's closing check: once the collector has had its grace period, the bytes on the data nodes are exactly what
 /// the versions reference — no storage id on a node that no version references (a leak), none referenced that no node
-/// holds enough of to read (a loss) — and no temp uploads are left.
+/// holds enough of to read (a loss) — and no temp uploads are left. Whole copies on more nodes than the layout needs are
+/// counted too (the repair scan removes them), and waited for as storage ids below full redundancy are.
 /// </summary>
-internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<string> Leaked, IReadOnlyList<string> Lost, int Degraded, int TempFiles, TimeSpan Settled)
+internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<string> Leaked, IReadOnlyList<string> Lost, int Degraded, int Surplus, int TempFiles, TimeSpan Settled)
 {
     public bool Failed => Leaked.Count > 0 || Lost.Count > 0 || TempFiles > 0;
 
@@ -366,9 +367,10 @@ internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<st
             var leaked = held.Keys.Where(id => !referenced.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
             var lost = referenced.Where(r => held.GetValueOrDefault(r.Key) < r.Value.Readable).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
             var degraded = referenced.Count(r => held.GetValueOrDefault(r.Key) < r.Value.Full);
+            var surplus = referenced.Count(r => held.GetValueOrDefault(r.Key) > r.Value.Full);
             var temp = cluster.Nodes.Sum(n => Directory.Exists(Path.Combine(n.StorageRoot, "temp")) ? Directory.EnumerateFiles(Path.Combine(n.StorageRoot, "temp")).Count() : 0);
-            var balance = new ContentBalance(referenced.Count, held.Count, leaked, lost, degraded, temp, started.Elapsed);
-            if (!balance.Failed && degraded == 0 || started.Elapsed > timeout)
+            var balance = new ContentBalance(referenced.Count, held.Count, leaked, lost, degraded, surplus, temp, started.Elapsed);
+            if (!balance.Failed && degraded == 0 && surplus == 0 || started.Elapsed > timeout)
             {
                 return balance;
             }
@@ -415,7 +417,7 @@ internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<st
 
     public void Print(TextWriter output)
     {
-        output.WriteLine($"  bytes on the nodes after {Settled.TotalSeconds:0} s: {Referenced} storage ids referenced by versions, {Held} held; leaked {Leaked.Count}, lost {Lost.Count}, below full redundancy {Degraded}, temp files {TempFiles}");
+        output.WriteLine($"  bytes on the nodes after {Settled.TotalSeconds:0} s: {Referenced} storage ids referenced by versions, {Held} held; leaked {Leaked.Count}, lost {Lost.Count}, below full redundancy {Degraded}, with surplus copies {Surplus}, temp files {TempFiles}");
         foreach (var id in Leaked.Take(5))
         {
             output.WriteLine($"  ! leaked {id}");
