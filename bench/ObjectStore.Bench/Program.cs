@@ -310,6 +310,7 @@ try
             {
                 stop.Token.ThrowIfCancellationRequested();
                 var spec = new RunSpec($"PUT {label} c={c}", "PUT", size.Size, label, c, bound.Ops, bound.Time, target.Name);
+                PageCache.Flush();
                 if (small && target is IWrkTarget web)
                 {
                     await cpu.SettleAsync(settleMax, SettleThreshold, stop.Token);
@@ -325,6 +326,7 @@ try
 
             if (small && etcd is not null && size == profile.Sizes[0])
             {
+                PageCache.Flush();
                 await cpu.SettleAsync(settleMax, SettleThreshold, stop.Token);
                 var spec = new RunSpec($"PUT {label} c={c}", "PUT", EtcdValueBytes, Payload.SizeLabel(EtcdValueBytes), c, bound.Ops, bound.Time, "etcd");
                 Record(await wrkRuns!.EtcdPutAsync(etcd, spec, $"{etcdPrefix}w{wid % 1000:D3}", stop.Token));

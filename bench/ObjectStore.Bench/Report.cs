@@ -143,6 +143,7 @@ internal sealed class Report(BenchOptions options, DateTimeOffset started)
 
             sb.AppendLine("disk = local files on the data nodes' filesystem: write + fsync + close, read back (no HTTP). nginx = WebDAV PUT (temp file + rename, no fsync), static GET (sendfile).");
             sb.AppendLine("azurite = Blob API through Azure.Storage.Blobs (upload/download BlobClient). MB/s = 10^6 bytes/s. p50/p99 = latency of successful ops.");
+            sb.AppendLine("Every PUT row starts after a sync(2), so no system inherits dirty pages from the rows before it (a system that does not fsync is fastest with none).");
             sb.AppendLine("GETs read objects written moments before: they come from the page cache. CPU % per process during the run; 'machine' = all cores (max nproc x 100); 'other' = machine minus the processes listed (kernel threads, other users).");
             if (WarmupNote is not null)
             {
