@@ -69,14 +69,19 @@ public sealed class NodePlacement(NodeRegistry registry, IOptions<ObjectStoreOpt
     /// storing it again then rewrites the copies that exist (restoring one lost behind its node's back) instead of
     /// adding more. A node joining or leaving moves only the copies of content that ranks it among its first.
     /// </summary>
-    public Choice ChooseFor(ContentHash content, int count, long bytesEach, IReadOnlySet<string>? exclude = null)
+    public Choice ChooseFor(ContentHash content, int count, long bytesEach, IReadOnlySet<string>? exclude = null) =>
+        Claim(RankedFor(content, bytesEach, exclude), count);
+
+    /// <summary>The nodes <see cref="ChooseFor"/> would choose now, without counting an upload to them.</summary>
+    public IReadOnlyList<string> RankFor(ContentHash content, int count, long bytesEach) =>
+        RankedFor(content, bytesEach, exclude: null).Take(count).Select(n => n.Node.Address).ToList();
+
+    private IEnumerable<(DataNodeInfo Node, bool Fits)> RankedFor(ContentHash content, long bytesEach, IReadOnlySet<string>? exclude)
     {
         var seed = ulong.Parse(content.Hex.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-        return Claim(
-            Candidates(bytesEach, exclude)
-                .OrderByDescending(n => n.Fits)
-                .ThenByDescending(n => Weight(seed, n.Node.Address)),
-            count);
+        return Candidates(bytesEach, exclude)
+            .OrderByDescending(n => n.Fits)
+            .ThenByDescending(n => Weight(seed, n.Node.Address));
     }
 
     private IEnumerable<(DataNodeInfo Node, bool Fits)> Candidates(long bytesEach, IReadOnlySet<string>? exclude) =>

@@ -22,7 +22,7 @@ namespace ObjectStore.Storage.Objects;
 /// <see cref="ObjectStoreOptions.RepairRescanInterval"/> still catches. A piece seen missing is only a suspicion (a PUT
 /// may have stored it after its node's listing passed; the repair looks again before it rebuilds anything).
 /// <para>With content records the scan also removes surplus whole copies: when every node the content ranks first
-/// (<see cref="NodePlacement.ChooseFor"/>, as a PUT or a repair would place it now) holds a copy, copies on other nodes
+/// (<see cref="NodePlacement.RankFor"/>, as a PUT or a repair would place it now) holds a copy, copies on other nodes
 /// are deleted once they have been surplus for the grace period, each only as listed (a PUT that stored it again since
 /// keeps it). They come from content stored before copies were placed by rank, or while a ranked node was down.</para>
 /// </summary>
@@ -205,9 +205,9 @@ public sealed partial class RepairScan(
             return [];
         }
 
-        using var ranked = placement.ChooseFor(id, layout.Copies, size);
-        return ranked.Addresses.Count == layout.Copies && ranked.Addresses.All(a => copies.Any(c => c.Address == a))
-            ? copies.Where(c => !ranked.Addresses.Contains(c.Address)).ToList()
+        var ranked = placement.RankFor(id, layout.Copies, size);
+        return ranked.Count == layout.Copies && ranked.All(a => copies.Any(c => c.Address == a))
+            ? copies.Where(c => !ranked.Contains(c.Address)).ToList()
             : [];
     }
 
