@@ -1,3 +1,4 @@
+using ObjectStore.Storage.Volumes;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -407,13 +408,48 @@ internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<st
         return referenced;
     }
 
-    /// <summary>Storage id → distinct pieces (copies on distinct nodes, or distinct shard numbers) the nodes hold.</summary>
+    /// <summary>
+    /// Storage id → distinct pieces (copies on distinct nodes, or distinct shard numbers) the nodes hold: files under
+    /// <c>objects/</c> and live records in <c>packs/</c>.
+    /// </summary>
     private static Dictionary<string, int> HeldPieces(RunCluster cluster) =>
         cluster.Nodes
-            .SelectMany(n => Directory.Exists(Path.Combine(n.StorageRoot, "objects")) ? Directory.EnumerateFiles(Path.Combine(n.StorageRoot, "objects")).Select(f => (Node: n.Number, File: Path.GetFileName(f))) : [])
+            .SelectMany(n => StoredKeys(n.StorageRoot).Select(key => (Node: n.Number, File: key)))
             .Select(f => (Id: f.File.Split('.')[0], Piece: f.File.Contains('.', StringComparison.Ordinal) ? "shard" + f.File.Split('.')[1] : "node" + f.Node))
             .GroupBy(f => f.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(f => f.Piece).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+
+    private static IEnumerable<string> StoredKeys(string storageRoot)
+    {
+        var objects = Path.Combine(storageRoot, "objects");
+        var files = Directory.Exists(objects) ? Directory.EnumerateFiles(objects).Select(Path.GetFileName) : [];
+        return files.Concat(PackedKeys(storageRoot)).Select(k => k!).Distinct(StringComparer.Ordinal);
+    }
+
+    /// <summary>Keys with a live record in the node's packs, as the node's own index is rebuilt from them at start.</summary>
+    private static IEnumerable<string> PackedKeys(string storageRoot)
+    {
+        var packs = Path.Combine(storageRoot, "packs");
+        if (!Directory.Exists(packs))
+        {
+            return [];
+        }
+
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pack in Directory.GetFiles(packs, "*.pack"))
+        {
+            try
+            {
+                live.UnionWith(PackFile.Records(pack).Where(r => !r.Dead).Select(r => r.Key));
+            }
+            catch (FileNotFoundException)
+            {
+                // Compacted away while being read: its live records were copied into a later pack first.
+            }
+        }
+
+        return live;
+    }
 
     public void Print(TextWriter output)
     {

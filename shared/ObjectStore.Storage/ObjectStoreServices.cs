@@ -74,7 +74,11 @@ public static class ObjectStoreServices
         {
             o.StorageRoot = configuration["STORAGE_ROOT"] ?? string.Empty;
             o.PublicAddress = configuration["PUBLIC_ADDRESS"] ?? configuration["LISTEN_ADDRESS"] ?? string.Empty;
-        }).Validate(o => o.StorageRoot.Length > 0, "STORAGE_ROOT must be set").ValidateOnStart();
+            o.PackedMaxBytes = configuration.GetValue("PACKED_MAX_BYTES", o.PackedMaxBytes);
+            o.PackFileBytes = configuration.GetValue("PACK_FILE_BYTES", o.PackFileBytes);
+        }).Validate(o => o.StorageRoot.Length > 0, "STORAGE_ROOT must be set")
+            .Validate(o => o.PackedMaxBytes >= 0 && o.PackFileBytes >= 1024 * 1024 && o.PackedMaxBytes <= o.PackFileBytes / 4, "PACK_FILE_BYTES must be at least 1 MiB and four times PACKED_MAX_BYTES")
+            .ValidateOnStart();
         services.AddSingleton<LocalVolumeStore>();
         services.AddSingleton<VolumeScrubber>();
         return services;

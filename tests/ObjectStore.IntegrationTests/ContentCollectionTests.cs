@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using ObjectStore.IntegrationTests.Infrastructure;
+using ObjectStore.Storage.Cluster;
+using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.IntegrationTests;
 
@@ -40,9 +42,9 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         await _cluster.PutVersionAsync($"/objects/{name}-other", bodies[0]);
 
         await Eventually.ReturnsAsync(() => VersionsAsync(name), v => v.SequenceEqual([3L, 4L]), Within, "versions 1 and 2 dropped");
-        await Eventually.TrueAsync(() => !_cluster.FilesOf(bodies[1]).Any(), Within, "the bytes of version 2 deleted");
-        Assert.NotEmpty(_cluster.FilesOf(bodies[0]));
-        Assert.NotEmpty(_cluster.FilesOf(bodies[2]));
+        await Eventually.TrueAsync(() => !_cluster.CopiesOf(bodies[1]).Any(), Within, "the bytes of version 2 deleted");
+        Assert.NotEmpty(_cluster.CopiesOf(bodies[0]));
+        Assert.NotEmpty(_cluster.CopiesOf(bodies[2]));
         Assert.Equal(bodies[3], await _cluster.Client.GetByteArrayAsync($"/objects/{name}"));
         Assert.Equal(bodies[2], await _cluster.Client.GetByteArrayAsync($"/objects/{name}?version=3"));
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}?version=1")).StatusCode);
@@ -55,14 +57,14 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         var name = $"deleted-{Guid.NewGuid():N}";
         var body = TestData.Bytes(200_000, 77);
         await _cluster.PutVersionAsync($"/objects/{name}", body);
-        Assert.NotEmpty(_cluster.FilesOf(body));
+        Assert.NotEmpty(_cluster.CopiesOf(body));
         using (var delete = await _cluster.Client.DeleteAsync($"/objects/{name}"))
         {
             Assert.True(delete.IsSuccessStatusCode);
         }
 
         await Eventually.ReturnsAsync(async () => (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode, s => s == HttpStatusCode.NotFound, Within, "the name dropped");
-        await Eventually.TrueAsync(() => !_cluster.FilesOf(body).Any(), Within, "its shards deleted from every node");
+        await Eventually.TrueAsync(() => !_cluster.CopiesOf(body).Any(), Within, "its shards deleted from every node");
 
         // The name starts again from version 1, and its bytes are stored again.
         Assert.Equal(1, await _cluster.PutVersionAsync($"/objects/{name}", body));
@@ -91,9 +93,9 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/versions/{name}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync($"/objects/{name}?version=1")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.DeleteAsync($"/versions/{name}")).StatusCode);
-        await Eventually.TrueAsync(() => !_cluster.FilesOf(own).Any(), Within, "the bytes only the purged versions referenced deleted");
+        await Eventually.TrueAsync(() => !_cluster.CopiesOf(own).Any(), Within, "the bytes only the purged versions referenced deleted");
         Assert.Equal(shared, await _cluster.Client.GetByteArrayAsync($"/objects/{name}-other"));
-        Assert.NotEmpty(_cluster.FilesOf(shared));
+        Assert.NotEmpty(_cluster.CopiesOf(shared));
 
         Assert.Equal(1, await _cluster.PutVersionAsync($"/objects/{name}", own));
         Assert.Equal(own, await _cluster.Client.GetByteArrayAsync($"/objects/{name}"));
@@ -105,7 +107,23 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         var node = _cluster.Nodes[0];
         var objects = Path.Combine(_cluster.StorageRoot(node), "objects");
         var key = await _cluster.DataNodeKeyAsync();
-        // A PUT that crashed between its node writes and its commit left these: real stored files, no record.
+        // Known bytes: a PUT's small copies, packed records on two nodes. Their write time, kept in the record, cannot be
+        // set back behind a running node: they are older than the grace period once it has passed, which the packed
+        // bytes no record knows, stored on each node after them, show below.
+        var body = TestData.Bytes(1000, 42);
+        await _cluster.PutVersionAsync($"/objects/live-{Guid.NewGuid():N}", body);
+        Assert.Equal(2, _cluster.CopiesOf(body).Count(c => c.Packed));
+
+        // A PUT that crashed between its node writes and its commit left these: real stored bytes, no record. A small
+        // copy stored in one request is a packed record, which ages on its own past the 5 s grace period; uploads
+        // committed from temp/ are files, whose times are set.
+        var crashedPacked = _cluster.Nodes.Select((_, i) => TestData.Bytes(150, 10 + i)).ToList();
+        for (var i = 0; i < crashedPacked.Count; i++)
+        {
+            await StoreSmallOnNodeAsync(_cluster.Nodes[i], key, crashedPacked[i]);
+            Assert.True(Assert.Single(_cluster.CopiesOf(crashedPacked[i])).Packed);
+        }
+
         var crashed = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(100, 1)));
         var crashedToo = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(200, 2)));
         var inFlight = Path.Combine(objects, await StoreOnNodeAsync(node, key, TestData.Bytes(300, 3)));
@@ -113,16 +131,23 @@ public sealed class ContentCollectionTests(InfraFixture infra) : IAsyncLifetime
         File.SetLastWriteTimeUtc(crashedToo, DateTime.UtcNow.AddHours(-1));
         // A PUT still under way: its bytes are younger than the grace period for the whole test.
         File.SetLastWriteTimeUtc(inFlight, DateTime.UtcNow.AddHours(1));
-        var body = TestData.Bytes(1000, 42);
-        await _cluster.PutVersionAsync($"/objects/live-{Guid.NewGuid():N}", body);
-        foreach (var file in _cluster.FilesOf(body))
-        {
-            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
-        }
 
-        await Eventually.TrueAsync(() => !File.Exists(crashed) && !File.Exists(crashedToo), Within, "unknown bytes swept");
+        // The sweep that deleted a node's packed record found it older than the grace period: it found the live copy
+        // there, written before, older too, and kept it.
+        await Eventually.TrueAsync(() => !File.Exists(crashed) && !File.Exists(crashedToo) && !crashedPacked.SelectMany(_cluster.CopiesOf).Any(), Within, "unknown bytes swept");
         Assert.True(File.Exists(inFlight));
-        Assert.Equal(2, _cluster.FilesOf(body).Count());
+        Assert.Equal(2, _cluster.CopiesOf(body).Count());
+    }
+
+    /// <summary>Stores a small copy on one node as a small PUT does (one request, under its hash), without any metadata.</summary>
+    private static async Task StoreSmallOnNodeAsync(AppProcess node, string key, byte[] body)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        http.DefaultRequestHeaders.Add("x-functions-key", key);
+        var sums = new DataNodeProtocol.BlockChecksums();
+        sums.Append(body);
+        Assert.True(ContentHash.TryParse(TestData.Sha256Hex(body), out var hash));
+        await new DataNodeClient(http).StoreAsync(node.Address, hash, body, sums.ToString(), CancellationToken.None);
     }
 
     /// <summary>Stores bytes on one node the way a PUT does (temp upload, then commit under the hash), without any metadata.</summary>

@@ -15,7 +15,8 @@ public sealed class ErasureCodingTests(InfraFixture infra)
         ["ObjectStore__ParityShards"] = "2",
     };
 
-    private static readonly int[] Sizes = [0, 1, 4096, (1024 * 1024) + 1, 64 * 1024 * 1024];
+    // 200,000 bytes is coded in one stripe: six shards of 64 KiB, which data nodes keep as records in their packs.
+    private static readonly int[] Sizes = [0, 1, 4096, 200_000, (1024 * 1024) + 1, 64 * 1024 * 1024];
 
     private static async Task<Dictionary<int, byte[]>> PutAllSizesAsync(TestCluster cluster, string prefix)
     {
@@ -54,7 +55,7 @@ public sealed class ErasureCodingTests(InfraFixture infra)
         Assert.Equal("replica-3", (await LocateAsync(cluster, $"{prefix}-4096")).GetProperty("layout").GetString());
 
         // A 64 MiB object costs about 1.5 times its size on disk, not 3 times.
-        var onDisk = cluster.FilesOf(bodies[64 * 1024 * 1024]).Sum(f => new FileInfo(f).Length);
+        var onDisk = cluster.CopiesOf(bodies[64 * 1024 * 1024]).Sum(c => c.Length);
         var ratio = (double)onDisk / (64 * 1024 * 1024);
         Assert.InRange(ratio, 1.5, 1.52);
 
@@ -104,21 +105,25 @@ public sealed class ErasureCodingTests(InfraFixture infra)
         Assert.Equal(TestData.Sha256Hex(late), lateHash);
     }
 
-    [Fact]
-    public async Task Two_corrupt_shards_are_decoded_around_and_both_rebuilt()
+    [Theory]
+    [InlineData(5 * 1024 * 1024, 1_000_000, false)]
+    // One stripe: shards of 64 KiB, records in the nodes' packs.
+    [InlineData(200_000, 30_000, true)]
+    public async Task Two_corrupt_shards_are_decoded_around_and_both_rebuilt(int size, long secondOffset, bool packed)
     {
         await using var cluster = await TestCluster.StartAsync(infra, dataNodes: 6, settings: Rs42);
         var name = $"ec-flip-{Guid.NewGuid():N}";
-        var body = TestData.Bytes(5 * 1024 * 1024, 71);
+        var body = TestData.Bytes(size, 71);
         await cluster.PutVersionAsync($"/objects/{name}", body);
-        var shards = cluster.FilesOf(body).OrderBy(Path.GetFileName).ToList();
+        var shards = cluster.CopiesOf(body).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
         Assert.Equal(6, shards.Count);
-        CorruptionTests.FlipByte(shards[0], 10);
-        CorruptionTests.FlipByte(shards[2], 1_000_000);
+        Assert.All(shards, s => Assert.Equal(packed, s.Packed));
+        TestCluster.Damage(shards[0], 10);
+        TestCluster.Damage(shards[2], secondOffset);
 
         Assert.Equal(body, await cluster.Client.GetByteArrayAsync($"/objects/{name}"));
         await Eventually.ReturnsAsync(() => PiecesAsync(cluster, name), n => n == 6, TimeSpan.FromSeconds(30), "six shards again");
-        Assert.Equal(6, cluster.FilesOf(body).Count());
+        Assert.Equal(6, cluster.CopiesOf(body).Count());
         // The rebuilt shards are good: lose two other nodes and the object still reads back.
         var holders = (await LocateAsync(cluster, name)).GetProperty("shards").EnumerateArray()
             .Where(s => s.GetProperty("shard").GetInt32() is 1 or 3).Select(s => s.GetProperty("address").GetString()).ToHashSet();
@@ -140,11 +145,12 @@ public sealed class ErasureCodingTests(InfraFixture infra)
         await cluster.PutVersionAsync($"/objects/{prefix}-coded", coded);
         await cluster.PutVersionAsync($"/objects/{prefix}-small", small);
 
-        // A disk replaced: the node returns with nothing on it.
-        var smallCopy = Assert.IsType<string>(cluster.FilesOf(small).First());
-        var victim = cluster.Nodes.First(n => smallCopy.StartsWith(cluster.StorageRoot(n) + "/", StringComparison.Ordinal));
+        // A disk replaced: the node returns with nothing on it, neither files nor packs (the small copy is packed).
+        var victim = cluster.CopiesOf(small).First().Node;
         await victim.KillAsync();
         Directory.Delete(Path.Combine(cluster.StorageRoot(victim), "objects"), recursive: true);
+        Directory.Delete(Path.Combine(cluster.StorageRoot(victim), "packs"), recursive: true);
+        Assert.Empty(cluster.StoredCopies(victim));
         await victim.StartAsync();
         await cluster.WaitForNodesAsync(cluster.Nodes);
 
@@ -169,7 +175,7 @@ public sealed class ErasureCodingTests(InfraFixture infra)
         if (response.IsSuccessStatusCode)
         {
             // Committed before the kill took effect: all six shards are on disk, the dead node's included.
-            Assert.Equal(6, cluster.FilesOf(source.Hash!).Count());
+            Assert.Equal(6, cluster.CopiesOf(source.Hash!).Count());
         }
         else
         {

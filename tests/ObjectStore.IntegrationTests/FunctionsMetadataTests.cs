@@ -74,6 +74,7 @@ public sealed class FunctionsMetadataTests
                 ["CheckObject"] = "http Function head objects/{key}",
                 ["CleanTemp"] = "timer %ObjectStore:CleanTempSchedule% runOnStartup=True",
                 ["CommitTemp"] = "http Function post temp/{id}/commit/{key}",
+                ["CompactPacks"] = "timer %ObjectStore:CompactSchedule% runOnStartup=-",
                 ["DeleteObject"] = "http Function delete objects/{key}",
                 ["DeleteTemp"] = "http Function delete temp/{id}",
                 ["Heartbeat"] = "timer %ObjectStore:HeartbeatSchedule% runOnStartup=True",

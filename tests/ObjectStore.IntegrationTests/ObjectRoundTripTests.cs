@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ObjectStore.IntegrationTests.Infrastructure;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.IntegrationTests;
 
@@ -158,15 +159,23 @@ public sealed class ObjectRoundTripTests(ObjectRoundTripTests.Fixture fixture) :
 
         Assert.Equal(body, await _cluster.Client.GetByteArrayAsync($"/objects/{encoded}{suffix}"));
 
-        // Whatever the name, the data nodes hold only files named by content hash under objects/.
+        // Whatever the name, the data nodes hold only files named by content hash under objects/, and packs under
+        // packs/ whose records are keyed by content hash.
         foreach (var node in _cluster.Nodes)
         {
             foreach (var file in Directory.EnumerateFiles(_cluster.StorageRoot(node), "*", SearchOption.AllDirectories))
             {
                 var relative = Path.GetRelativePath(_cluster.StorageRoot(node), file);
-                Assert.Matches(@"^(objects/[0-9a-f]{64}(\.[0-9]+)?|temp/[0-9a-f]{32})$", relative);
+                Assert.Matches(@"^(objects/[0-9a-f]{64}(\.[0-9]+)?|temp/[0-9a-f]{32}|packs/[0-9]{10}\.pack)$", relative);
+                if (relative.StartsWith("packs/", StringComparison.Ordinal))
+                {
+                    Assert.All(PackFile.Records(file), r => Assert.Matches(@"^[0-9a-f]{64}(\.[0-9]+)?$", r.Key));
+                }
             }
         }
+
+        // 1,000 bytes: two whole copies, records of two nodes' packs.
+        Assert.Equal(2, _cluster.CopiesOf(body).Count(c => c.Packed));
     }
 
     [Fact]
@@ -190,20 +199,20 @@ public sealed class ObjectRoundTripTests(ObjectRoundTripTests.Fixture fixture) :
     [InlineData("", "empty")]
     public async Task Bad_names_get_400_with_the_reason_and_store_nothing(string encoded, string reason)
     {
-        var before = _cluster.StoredObjectFiles().Count();
+        var before = _cluster.StoredCopies().Count();
         var (status, response) = await RawHttp.SendAsync(_cluster.Apis[0].Address, "PUT", $"/objects/{encoded}", TestData.Bytes(10, 99));
         Assert.Equal(400, status);
         Assert.Contains(reason, response);
-        Assert.Equal(before, _cluster.StoredObjectFiles().Count());
+        Assert.Equal(before, _cluster.StoredCopies().Count());
     }
 
     [Fact]
     public async Task A_nul_in_a_name_is_refused_before_it_reaches_the_store()
     {
-        var before = _cluster.StoredObjectFiles().Count();
+        var before = _cluster.StoredCopies().Count();
         var (status, _) = await RawHttp.SendAsync(_cluster.Apis[0].Address, "PUT", "/objects/bad%00nul", TestData.Bytes(10, 99));
         Assert.Equal(400, status);
-        Assert.Equal(before, _cluster.StoredObjectFiles().Count());
+        Assert.Equal(before, _cluster.StoredCopies().Count());
     }
 
     [Fact]

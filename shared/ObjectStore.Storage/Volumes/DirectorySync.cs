@@ -13,55 +13,10 @@ internal sealed partial class DirectorySync(string path, Action<string>? fsync =
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000; // O_DIRECTORY on Linux
-    private readonly Lock _lock = new();
-    private TaskCompletionSource? _pending;
-    private bool _syncing;
+    private readonly GroupedSync _group = new(() => (fsync ?? Fsync)(path));
 
     /// <summary>Completes once an fsync of the directory that started after this call has finished.</summary>
-    public Task SyncAsync()
-    {
-        lock (_lock)
-        {
-            _pending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var batch = _pending.Task;
-            if (!_syncing)
-            {
-                _syncing = true;
-                _ = Task.Run(Run);
-            }
-
-            return batch;
-        }
-    }
-
-    private void Run()
-    {
-        while (true)
-        {
-            TaskCompletionSource batch;
-            lock (_lock)
-            {
-                if (_pending is null)
-                {
-                    _syncing = false;
-                    return;
-                }
-
-                batch = _pending;
-                _pending = null;
-            }
-
-            try
-            {
-                (fsync ?? Fsync)(path);
-                batch.SetResult();
-            }
-            catch (Exception ex)
-            {
-                batch.SetException(ex);
-            }
-        }
-    }
+    public Task SyncAsync() => _group.SyncAsync();
 
     /// <summary>fsync(2) of a directory; .NET cannot open a directory as a file, hence libc.</summary>
     public static void Fsync(string directory)

@@ -14,7 +14,8 @@ public sealed partial class LocalVolumeStore
     /// fsync of each makes the temp files durable, the renames publish them, and one grouped directory fsync makes the
     /// renames durable: per item, a write, an fsync and a rename instead of a request and a directory fsync. An item whose
     /// bytes are not what its key or checksum says is answered 409 and the others are stored; a body that breaks the
-    /// framing or ends early publishes nothing.
+    /// framing or ends early publishes nothing. Items small enough for packs (<see cref="DataNodeOptions.PackedMaxBytes"/>)
+    /// are written into the active pack as they arrive and published after one shared flush instead.
     /// </summary>
     public async Task<IReadOnlyList<StoreBatchItemResult>> StoreBatchAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -28,6 +29,7 @@ public sealed partial class LocalVolumeStore
 
         var results = new StoreBatchItemResult[count];
         var written = new List<(SmallTemp Temp, string Target, StoredKey Key, long Length)>(count);
+        var packed = new List<PendingRecord>(count);
         var buffer = ArrayPool<byte>.Shared.Rent(SmallFileBytes(DataNodeProtocol.StoreBatch.MaxItemBytes));
         try
         {
@@ -45,7 +47,14 @@ public sealed partial class LocalVolumeStore
                         continue;
                     }
 
-                    written.Add((WriteSmallTemp(file), file.Target, key, length));
+                    if (length <= _packedMaxBytes)
+                    {
+                        packed.Add(WritePacked(key, file));
+                    }
+                    else
+                    {
+                        written.Add((WriteSmallTemp(file), file.Target, key, length));
+                    }
                 }
                 catch (Exception ex) when (ex is HashMismatchException or BlockChecksumMismatchException)
                 {
@@ -58,6 +67,9 @@ public sealed partial class LocalVolumeStore
                 throw new StoreBatchFormatException($"the body goes on after its {count} items");
             }
 
+            // Published by the flush the pack's writers share, while this batch's own files are flushed and renamed.
+            var packing = packed.Count > 0 ? _packed.PublishAsync(packed.ToArray()) : Task.CompletedTask;
+            packed.Clear();
             if (written.Count > 0)
             {
                 // An fsync per file, after all are written, and not one syncfs: syncfs also waits for every other dirty
@@ -79,11 +91,17 @@ public sealed partial class LocalVolumeStore
                 await _objectsSync.SyncAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await packing.ConfigureAwait(false);
             return results;
         }
         finally
         {
-            // Temp files not renamed yet (the batch failed before its renames): none of the batch is published.
+            // Temp files not renamed yet and records not published (the batch failed before): none of the batch is published.
+            if (packed.Count > 0)
+            {
+                _packed.Abandon(packed);
+            }
+
             foreach (var (temp, _, _, _) in written)
             {
                 temp.Handle.Dispose();

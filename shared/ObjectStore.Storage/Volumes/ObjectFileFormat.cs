@@ -33,6 +33,33 @@ internal static class ObjectFileFormat
 
     public readonly record struct Footer(long Length, byte[] Sha256, ulong SumsChecksum);
 
+    /// <summary>Whether <paramref name="file"/>, an object file whole, has a sound footer and every block matching its sum.</summary>
+    public static bool IsIntact(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < FooterSize || ReadFooter(file[^FooterSize..], file.Length) is not { } footer)
+        {
+            return false;
+        }
+
+        var sums = file.Slice((int)footer.Length, (int)(BlockCount(footer.Length) * SumSize));
+        if (XxHash3.HashToUInt64(sums) != footer.SumsChecksum)
+        {
+            return false;
+        }
+
+        for (var block = 0; block < BlockCount(footer.Length); block++)
+        {
+            var start = block * BlockSize;
+            var data = file.Slice(start, (int)Math.Min(BlockSize, footer.Length - start));
+            if (BlockSum(data) != BinaryPrimitives.ReadUInt64LittleEndian(sums[(block * SumSize)..]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Null when the footer is not ours or does not fit the file: the file is corrupt or truncated.</summary>
     public static Footer? ReadFooter(ReadOnlySpan<byte> footer, long fileLength)
     {

@@ -15,6 +15,7 @@ public sealed class ObjectReader : IAsyncDisposable
     private const int ChunkSize = 16 * ObjectFileFormat.BlockSize;
     private readonly LocalVolumeStore _store;
     private readonly SafeFileHandle _handle;
+    private readonly long _start;
     private readonly byte[] _sums;
     private byte[]? _buffer;
     private ByteRange _range;
@@ -22,11 +23,13 @@ public sealed class ObjectReader : IAsyncDisposable
     private int _pendingStart;
     private int _pendingEnd;
 
-    internal ObjectReader(LocalVolumeStore store, StoredKey key, SafeFileHandle handle, long length, byte[] sums)
+    /// <param name="start">Where the object's bytes begin in the file: 0 for a file of its own, after the header for a packed record.</param>
+    internal ObjectReader(LocalVolumeStore store, StoredKey key, SafeFileHandle handle, long start, long length, byte[] sums)
     {
         _store = store;
         Key = key;
         _handle = handle;
+        _start = start;
         Length = length;
         _sums = sums;
     }
@@ -71,7 +74,7 @@ public sealed class ObjectReader : IAsyncDisposable
         var read = 0;
         while (read < want)
         {
-            var n = await RandomAccess.ReadAsync(_handle, _buffer.AsMemory(read, want - read), _blockOffset + read, cancellationToken).ConfigureAwait(false);
+            var n = await RandomAccess.ReadAsync(_handle, _buffer.AsMemory(read, want - read), _start + _blockOffset + read, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 Fail("file is shorter than recorded");

@@ -105,14 +105,14 @@ public sealed class FileDataOnClusterTests(InfraFixture infra) : IAsyncLifetime
         var second = (await meta.ReadChunkAsync(entry.Inode, 1, CancellationToken.None)).Single().Slice;
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(second.Id, 0));
         var cutAway = content.AsSpan(64 * MiB, FileLayout.BlockSize).ToArray();
-        Assert.NotEmpty(_cluster.FilesOf(cutAway));
+        Assert.NotEmpty(_cluster.CopiesOf(cutAway));
 
         await handle.TruncateAsync(10 * MiB, CancellationToken.None);
         Assert.Equal(1, await mount.CollectDeletedSlicesAsync(CancellationToken.None));
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(second.Id, 0));
         // Purged, not marked deleted: no version is left, and the collector frees the bytes after its grace period.
         Assert.Equal(HttpStatusCode.NotFound, (await _cluster.Client.GetAsync("/versions/" + SliceObjects.BlockName(_volume, second.Id, 0))).StatusCode);
-        await Eventually.TrueAsync(() => !_cluster.FilesOf(cutAway).Any(), TimeSpan.FromSeconds(60), "the cut-away block's bytes deleted from the nodes");
+        await Eventually.TrueAsync(() => !_cluster.CopiesOf(cutAway).Any(), TimeSpan.FromSeconds(60), "the cut-away block's bytes deleted from the nodes");
 
         var first = (await meta.ReadChunkAsync(entry.Inode, 0, CancellationToken.None)).First(s => s.Slice.Id != 0).Slice;
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(first.Id, 0));

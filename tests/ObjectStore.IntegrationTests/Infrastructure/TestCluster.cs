@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.IntegrationTests.Infrastructure;
 
@@ -145,18 +146,139 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string StorageRoot(AppProcess node) => Path.Combine(Directory, node.Name);
 
-    /// <summary>Files under the data nodes' <c>objects/</c> folders holding this content (whole copies or shards).</summary>
-    public IEnumerable<string> FilesOf(byte[] body) => FilesOf(TestData.Sha256Hex(body));
+    /// <summary>The stored copies (whole copies or shards, files or packed records) of this content on the data nodes.</summary>
+    public IEnumerable<StoredCopy> CopiesOf(byte[] body) => CopiesOf(TestData.Sha256Hex(body));
 
-    public IEnumerable<string> FilesOf(string contentHash)
+    public IEnumerable<StoredCopy> CopiesOf(string contentHash)
     {
         var ids = TestData.StorageIds(contentHash);
-        return StoredObjectFiles().Where(f => ids.Contains(Path.GetFileName(f).Split('.')[0]));
+        return StoredCopies().Where(c => ids.Contains(c.Key.Split('.')[0]));
     }
 
-    /// <summary>Every file under the data nodes' <c>objects/</c> folders.</summary>
-    public IEnumerable<string> StoredObjectFiles() =>
-        Nodes.SelectMany(n => System.IO.Directory.EnumerateFiles(Path.Combine(StorageRoot(n), "objects")));
+    /// <summary>
+    /// Every stored copy on the data nodes, running or not: the files under <c>objects/</c> and the live records of the
+    /// packs under <c>packs/</c>, read from disk as a node rebuilds its index at start (a deleted record does not count,
+    /// and of two live records of a key the later one does: the earlier was replaced or copied forward by a compaction).
+    /// </summary>
+    public IEnumerable<StoredCopy> StoredCopies() => Nodes.SelectMany(StoredCopies);
+
+    public IEnumerable<StoredCopy> StoredCopies(AppProcess node)
+    {
+        var root = StorageRoot(node);
+        var objects = Path.Combine(root, "objects");
+        var files = System.IO.Directory.Exists(objects) ? System.IO.Directory.GetFiles(objects) : [];
+        foreach (var file in files.Order(StringComparer.Ordinal))
+        {
+            long length;
+            try
+            {
+                length = new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+
+            yield return new StoredCopy(node, Path.GetFileName(file), file, 0, length, Packed: false);
+        }
+
+        foreach (var copy in PackedCopies(node, Path.Combine(root, "packs")))
+        {
+            yield return copy;
+        }
+    }
+
+    private static IEnumerable<StoredCopy> PackedCopies(AppProcess node, string packs)
+    {
+        var latest = new Dictionary<string, StoredCopy>(StringComparer.Ordinal);
+        var paths = System.IO.Directory.Exists(packs) ? System.IO.Directory.GetFiles(packs, "*.pack") : [];
+        // Packs are named by sequence number, zero-padded: in name order, in the order they were made.
+        foreach (var path in paths.Order(StringComparer.Ordinal))
+        {
+            List<PackRecord> records;
+            try
+            {
+                records = PackFile.Records(path).ToList();
+            }
+            catch (FileNotFoundException)
+            {
+                // Compacted away since it was listed: its live records were copied forward into a later pack first.
+                continue;
+            }
+
+            foreach (var record in records.Where(r => !r.Dead))
+            {
+                latest[record.Key] = new StoredCopy(node, record.Key, path, record.DataOffset, record.FileLength, Packed: true);
+            }
+        }
+
+        return latest.Values.OrderBy(c => c.Key, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Flips a byte of a stored copy in place, <paramref name="offset"/> bytes into its file bytes (content first, then
+    /// block sums and footer): bit rot, which its node finds when it next reads or scrubs the copy, packed or not.
+    /// </summary>
+    public static void Damage(StoredCopy copy, long offset)
+    {
+        Assert.InRange(offset, 0, copy.Length - 1);
+        using var file = new FileStream(copy.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        file.Position = copy.Start + offset;
+        var b = file.ReadByte();
+        file.Position = copy.Start + offset;
+        file.WriteByte((byte)(b ^ 0x5A));
+    }
+
+    /// <summary>The file bytes of a stored copy: what a file of it under <c>objects/</c> holds.</summary>
+    public static byte[] FileBytes(StoredCopy copy)
+    {
+        using var file = new FileStream(copy.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = new byte[copy.Length];
+        file.Position = copy.Start;
+        file.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Takes copies away as a lost disk block or an operator would. A running node keeps its index of packed records in
+    /// memory, so a packed copy is taken away only while its node is down (SIGKILL): its record's header is zeroed, so
+    /// the node does not find the record when it starts again (as with a header lost to rot). Those nodes are then
+    /// started again and awaited live. A copy in a file of its own is deleted, its node left running.
+    /// </summary>
+    public async Task RemoveCopiesAsync(IEnumerable<StoredCopy> copies)
+    {
+        var all = copies.ToList();
+        var stopped = all.Where(c => c.Packed).Select(c => c.Node).Distinct().ToList();
+        foreach (var node in stopped)
+        {
+            await node.KillAsync();
+        }
+
+        foreach (var copy in all)
+        {
+            if (copy.Packed)
+            {
+                using var pack = new FileStream(copy.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+                pack.Position = copy.Start - PackFile.HeaderSize;
+                pack.Write(new byte[PackFile.HeaderSize]);
+            }
+            else
+            {
+                File.Delete(copy.Path);
+            }
+        }
+
+        foreach (var node in stopped)
+        {
+            await node.StartAsync();
+        }
+
+        await WaitForNodesAsync(Nodes.Where(n => n.IsRunning));
+        foreach (var copy in all)
+        {
+            Assert.DoesNotContain(StoredCopies(copy.Node), c => c.Key == copy.Key);
+        }
+    }
 
     public IEnumerable<string> TempFiles() =>
         Nodes.SelectMany(n => System.IO.Directory.EnumerateFiles(Path.Combine(StorageRoot(n), "temp")));
@@ -218,4 +340,18 @@ public sealed class TestCluster : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>
+/// One stored copy of a whole object or a shard on a data node: a file of its own under <c>objects/</c> (larger ones),
+/// or a live record of a pack under <c>packs/</c> (at most <see cref="DataNodeOptions.PackedMaxBytes"/> of content,
+/// stored in one request). Either way its file bytes, content, block sums and footer, are <see cref="Length"/> bytes of
+/// <see cref="Path"/> from <see cref="Start"/>.
+/// </summary>
+public sealed record StoredCopy(AppProcess Node, string Key, string Path, long Start, long Length, bool Packed)
+{
+    /// <summary>Which node holds which key: what a compaction, moving a record into a later pack, leaves as it was.</summary>
+    public (string Node, string Key) Id => (Node.Name, Key);
+
+    public override string ToString() => $"{Node.Name}/{Key} ({(Packed ? $"packed in {System.IO.Path.GetFileName(Path)} at {Start}" : "file")}, {Length} bytes)";
 }

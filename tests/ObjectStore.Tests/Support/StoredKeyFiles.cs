@@ -1,11 +1,32 @@
 using ObjectStore.Storage.Naming;
+using ObjectStore.Storage.Volumes;
 
 namespace ObjectStore.Tests.Support;
 
-/// <summary>The files of a <see cref="TestVolume"/> by <see cref="StoredKey"/>, so shard files can be stored and damaged like whole ones.</summary>
+/// <summary>The stored bytes of a <see cref="TestVolume"/> by <see cref="StoredKey"/>, so shards, files and packed records can be stored and damaged alike.</summary>
 internal static class StoredKeyFiles
 {
     public static string StoredFile(this TestVolume volume, StoredKey key) => Path.Combine(volume.Store.Root, "objects", key.FileName);
+
+    /// <summary>Where <paramref name="key"/>'s file bytes lie: its live record in a pack (the latest), or its own file.</summary>
+    public static (string Path, long Start, long Length) StoredBytes(this TestVolume volume, StoredKey key)
+    {
+        var packs = Path.Combine(volume.Store.Root, "packs");
+        (string, long, long)? found = null;
+        if (Directory.Exists(packs))
+        {
+            foreach (var pack in Directory.GetFiles(packs, "*.pack").Order(StringComparer.Ordinal))
+            {
+                foreach (var record in PackFile.Records(pack).Where(r => r.Key == key.FileName && !r.Dead))
+                {
+                    found = (pack, record.DataOffset, record.FileLength);
+                }
+            }
+        }
+
+        var file = volume.StoredFile(key);
+        return found ?? (file, 0, new FileInfo(file).Length);
+    }
 
     /// <summary>Uploads <paramref name="data"/> and commits it under <paramref name="key"/> the way a data node does.</summary>
     public static async Task CommitAsAsync(this TestVolume volume, StoredKey key, byte[] data)
@@ -15,11 +36,12 @@ internal static class StoredKeyFiles
         Assert.True(volume.Store.Commit(tempId, key));
     }
 
-    /// <summary>Flips one bit of the file stored under <paramref name="key"/> at <paramref name="offset"/> (negative: from the end).</summary>
+    /// <summary>Flips one bit of what is stored under <paramref name="key"/> at <paramref name="offset"/> (negative: from the end).</summary>
     public static void DamageStored(this TestVolume volume, StoredKey key, long offset)
     {
-        using var file = new FileStream(volume.StoredFile(key), FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset >= 0 ? offset : file.Length + offset;
+        var (path, start, length) = volume.StoredBytes(key);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        file.Position = start + (offset >= 0 ? offset : length + offset);
         var value = file.ReadByte();
         file.Position--;
         file.WriteByte((byte)(value ^ 0x01));

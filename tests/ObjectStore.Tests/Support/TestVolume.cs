@@ -13,8 +13,11 @@ internal sealed class TestVolume : IDisposable
 
     public TestVolume()
     {
-        Store = new LocalVolumeStore(Options.Create(new DataNodeOptions { StorageRoot = _directory.FullPath }), Time, NullLogger<LocalVolumeStore>.Instance);
+        Store = new LocalVolumeStore(Options.Create(new DataNodeOptions { StorageRoot = _directory.FullPath, PackFileBytes = PackFileBytes }), Time, NullLogger<LocalVolumeStore>.Instance);
     }
+
+    /// <summary>Smaller than a node's 16 MiB: every volume makes a pack ahead of need, and there are hundreds of them.</summary>
+    public const long PackFileBytes = 1024 * 1024;
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
 
@@ -51,5 +54,9 @@ internal sealed class TestVolume : IDisposable
         file.WriteByte((byte)(value ^ 0x01));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        Store.Dispose();
+        _directory.Dispose();
+    }
 }

@@ -112,7 +112,8 @@ public sealed class LocalVolumeStoreBatchTests : IDisposable
     [Fact]
     public async Task An_item_already_stored_intact_is_answered_without_writing_it_again_and_counts_as_written_now()
     {
-        var data = TestBytes.Random(4096, seed: 1);
+        // Above the packing limit, so that it is a file of its own; PackedVolumeTests covers a packed one.
+        var data = TestBytes.Random(100 * 1024, seed: 1);
         await Store.StoreBatchAsync(Body((Hash(data), data)), CancellationToken.None);
         var path = _volume.ObjectFile(Hash(data));
         var hourAgo = File.GetLastWriteTimeUtc(path).AddHours(-1);
