@@ -427,29 +427,8 @@ internal sealed record ContentBalance(int Referenced, int Held, IReadOnlyList<st
     }
 
     /// <summary>Keys with a live record in the node's packs, as the node's own index is rebuilt from them at start.</summary>
-    private static IEnumerable<string> PackedKeys(string storageRoot)
-    {
-        var packs = Path.Combine(storageRoot, "packs");
-        if (!Directory.Exists(packs))
-        {
-            return [];
-        }
-
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pack in Directory.GetFiles(packs, "*.pack"))
-        {
-            try
-            {
-                live.UnionWith(PackFile.Records(pack).Where(r => !r.Dead).Select(r => r.Key));
-            }
-            catch (FileNotFoundException)
-            {
-                // Compacted away while being read: its live records were copied into a later pack first.
-            }
-        }
-
-        return live;
-    }
+    private static IEnumerable<string> PackedKeys(string storageRoot) =>
+        PackFile.LiveRecords(Path.Combine(storageRoot, "packs")).Select(r => r.Record.Key);
 
     public void Print(TextWriter output)
     {

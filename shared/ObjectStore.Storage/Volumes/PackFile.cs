@@ -88,6 +88,33 @@ public static class PackFile
             }
         }
     }
+
+    /// <summary>
+    /// Of every pack in <paramref name="directory"/>, in the order they were made, the latest live record of each key: what
+    /// a node's index holds after a start (less the block sums a node checks). For looking at a volume from outside its
+    /// node; a pack compacted away while it is read is skipped, its live records having been copied forward first.
+    /// </summary>
+    public static IReadOnlyCollection<(string Pack, PackRecord Record)> LiveRecords(string directory)
+    {
+        var latest = new Dictionary<string, (string, PackRecord)>(StringComparer.Ordinal);
+        var packs = Directory.Exists(directory) ? Directory.GetFiles(directory, "*.pack") : [];
+        foreach (var pack in packs.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                foreach (var record in Records(pack).Where(r => !r.Dead).ToList())
+                {
+                    latest[record.Key] = (pack, record);
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                // Compacted away since it was listed.
+            }
+        }
+
+        return latest.Values;
+    }
 }
 
 /// <summary>A record of a pack: its key, where its header starts, its file bytes' length, when it was written, and whether it was deleted.</summary>

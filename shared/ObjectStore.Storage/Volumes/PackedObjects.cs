@@ -44,13 +44,9 @@ internal sealed partial class PackedObjects : IDisposable
         // Made now, in the background, so that the first small store after a start does not wait for 16 MiB of zeros.
         if (_spare is null)
         {
-            var seq = ++_lastSeq;
-            _spare = Task.Run(() => Create(seq));
+            StartSpare();
         }
     }
-
-    /// <summary>How many objects the packs hold.</summary>
-    public int Count => _index.Count;
 
     /// <summary>Every packed key with where it lies and when it was written; a live view, safe to enumerate while it changes.</summary>
     public IEnumerable<KeyValuePair<string, PackedEntry>> Entries => _index;
@@ -93,8 +89,7 @@ internal sealed partial class PackedObjects : IDisposable
             pack.Pending++;
             if (_spare is null && pack.End > _packBytes / 2)
             {
-                var seq = ++_lastSeq;
-                _spare = Task.Run(() => Create(seq));
+                StartSpare();
             }
         }
 
@@ -128,11 +123,7 @@ internal sealed partial class PackedObjects : IDisposable
     {
         try
         {
-            foreach (var pack in records.Select(r => r.Pack).Distinct())
-            {
-                await pack.Sync!.SyncAsync().ConfigureAwait(false);
-            }
-
+            await FlushAsync(records.Select(r => r.Pack)).ConfigureAwait(false);
             foreach (var record in records)
             {
                 Publish(record.Key, record.Entry);
@@ -403,13 +394,8 @@ internal sealed partial class PackedObjects : IDisposable
         {
             foreach (var record in records)
             {
-                var pack = record.Pack;
-                pack.Pending--;
-                if (pack.Sealed && pack.Pending == 0)
-                {
-                    pack.Writer?.Dispose();
-                    pack.Writer = null;
-                }
+                record.Pack.Pending--;
+                CloseIfDone(record.Pack);
             }
         }
     }
@@ -475,15 +461,28 @@ internal sealed partial class PackedObjects : IDisposable
         if (_active is { } old)
         {
             old.Sealed = true;
-            if (old.Pending == 0)
-            {
-                old.Writer?.Dispose();
-                old.Writer = null;
-            }
+            CloseIfDone(old);
         }
 
         _active = next;
         _packs[next.Seq] = next;
+    }
+
+    /// <summary>Starts making the next pack in the background. Under <see cref="_lock"/> (or in the constructor).</summary>
+    private void StartSpare()
+    {
+        var seq = ++_lastSeq;
+        _spare = Task.Run(() => Create(seq));
+    }
+
+    /// <summary>Closes a sealed pack's writer once no record written into it waits for its flush. Under <see cref="_lock"/>.</summary>
+    private static void CloseIfDone(Pack pack)
+    {
+        if (pack.Sealed && pack.Pending == 0)
+        {
+            pack.Writer?.Dispose();
+            pack.Writer = null;
+        }
     }
 
     /// <summary>

@@ -188,32 +188,10 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private static IEnumerable<StoredCopy> PackedCopies(AppProcess node, string packs)
-    {
-        var latest = new Dictionary<string, StoredCopy>(StringComparer.Ordinal);
-        var paths = System.IO.Directory.Exists(packs) ? System.IO.Directory.GetFiles(packs, "*.pack") : [];
-        // Packs are named by sequence number, zero-padded: in name order, in the order they were made.
-        foreach (var path in paths.Order(StringComparer.Ordinal))
-        {
-            List<PackRecord> records;
-            try
-            {
-                records = PackFile.Records(path).ToList();
-            }
-            catch (FileNotFoundException)
-            {
-                // Compacted away since it was listed: its live records were copied forward into a later pack first.
-                continue;
-            }
-
-            foreach (var record in records.Where(r => !r.Dead))
-            {
-                latest[record.Key] = new StoredCopy(node, record.Key, path, record.DataOffset, record.FileLength, Packed: true);
-            }
-        }
-
-        return latest.Values.OrderBy(c => c.Key, StringComparer.Ordinal);
-    }
+    private static IEnumerable<StoredCopy> PackedCopies(AppProcess node, string packs) =>
+        PackFile.LiveRecords(packs)
+            .Select(r => new StoredCopy(node, r.Record.Key, r.Pack, r.Record.DataOffset, r.Record.FileLength, Packed: true))
+            .OrderBy(c => c.Key, StringComparer.Ordinal);
 
     /// <summary>
     /// Flips a byte of a stored copy in place, <paramref name="offset"/> bytes into its file bytes (content first, then

@@ -11,21 +11,14 @@ internal static class StoredKeyFiles
     /// <summary>Where <paramref name="key"/>'s file bytes lie: its live record in a pack (the latest), or its own file.</summary>
     public static (string Path, long Start, long Length) StoredBytes(this TestVolume volume, StoredKey key)
     {
-        var packs = Path.Combine(volume.Store.Root, "packs");
-        (string, long, long)? found = null;
-        if (Directory.Exists(packs))
+        var packed = PackFile.LiveRecords(Path.Combine(volume.Store.Root, "packs")).Where(r => r.Record.Key == key.FileName).ToList();
+        if (packed.Count == 1)
         {
-            foreach (var pack in Directory.GetFiles(packs, "*.pack").Order(StringComparer.Ordinal))
-            {
-                foreach (var record in PackFile.Records(pack).Where(r => r.Key == key.FileName && !r.Dead))
-                {
-                    found = (pack, record.DataOffset, record.FileLength);
-                }
-            }
+            return (packed[0].Pack, packed[0].Record.DataOffset, packed[0].Record.FileLength);
         }
 
         var file = volume.StoredFile(key);
-        return found ?? (file, 0, new FileInfo(file).Length);
+        return (file, 0, new FileInfo(file).Length);
     }
 
     /// <summary>Uploads <paramref name="data"/> and commits it under <paramref name="key"/> the way a data node does.</summary>
