@@ -139,6 +139,20 @@ public sealed class UploadFailureTests(InfraFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lost_packed_copy_is_repaired_into_a_pack_as_a_put_would_store_it()
+    {
+        var body = TestData.Bytes(5_000, 24);
+        await _cluster.PutVersionAsync($"/objects/lost-packed-{Guid.NewGuid():N}", body);
+        var copies = _cluster.CopiesOf(body).ToList();
+        Assert.Equal(2, copies.Count);
+        Assert.All(copies, c => Assert.True(c.Packed, $"{c} stored by a PUT as a pack record"));
+        await _cluster.RemoveCopiesAsync([copies[0]]);
+
+        await Eventually.TrueAsync(() => _cluster.CopiesOf(body).Count() == 2, TimeSpan.FromSeconds(60), "the lost copy repaired");
+        Assert.All(_cluster.CopiesOf(body), c => Assert.True(c.Packed, $"{c} repaired as a pack record, not a file of its own"));
+    }
+
+    [Fact]
     public async Task A_surplus_copy_on_a_node_the_content_does_not_rank_first_is_deleted_by_the_repair_scan()
     {
         var body = TestData.Bytes(5000, 24);

@@ -21,10 +21,11 @@ namespace ObjectStore.Storage.Objects;
 /// Pieces are otherwise lost only behind a node's back, which a run every
 /// <see cref="ObjectStoreOptions.RepairRescanInterval"/> still catches. A piece seen missing is only a suspicion (a PUT
 /// may have stored it after its node's listing passed; the repair looks again before it rebuilds anything).
-/// <para>With content records the scan also removes surplus whole copies: when every node the content ranks first
-/// (<see cref="NodePlacement.RankFor"/>, as a PUT or a repair would place it now) holds a copy, copies on other nodes
-/// are deleted once they have been surplus for the grace period, each only as listed (a PUT that stored it again since
-/// keeps it). They come from content stored before copies were placed by rank, or while a ranked node was down.</para>
+/// <para>With content records the scan also removes surplus whole copies: of more copies than the layout's, those on
+/// the holders the content ranks first (<see cref="NodePlacement.RankFor"/>, as a PUT or a repair would place it now)
+/// stay and the others are deleted once they have been surplus for the grace period, each only as listed (a PUT that
+/// stored it again since keeps it). They come from content stored before copies were placed by rank, or stored (or
+/// repaired) while a ranked node was down and stored again once it was back.</para>
 /// </summary>
 public sealed partial class RepairScan(
     IMetadataStore metadata,
@@ -197,7 +198,12 @@ public sealed partial class RepairScan(
         }
     }
 
-    /// <summary>Copies beyond the layout's count on nodes the content does not rank first, when every ranked node holds one.</summary>
+    /// <summary>
+    /// Copies beyond the layout's count: the holders the content ranks first (<see cref="NodePlacement.RankFor"/>) keep
+    /// theirs, the others are surplus. Copies off the ranked nodes (a repair or a PUT while a ranked node was down) so
+    /// end up on the best-ranked holders, and a later PUT of the same bytes, which stores on the ranked nodes, adds a
+    /// copy that the next trim balances again; a holder that ranks nowhere (full, say) goes first.
+    /// </summary>
     private IReadOnlyList<Copy> Surplus(ContentHash id, ObjectLayout layout, long size, List<Copy> copies)
     {
         if (layout.IsErasureCoded || copies.Count <= layout.Copies)
@@ -205,10 +211,12 @@ public sealed partial class RepairScan(
             return [];
         }
 
-        var ranked = placement.RankFor(id, layout.Copies, size);
-        return ranked.Count == layout.Copies && ranked.All(a => copies.Any(c => c.Address == a))
-            ? copies.Where(c => !ranked.Contains(c.Address)).ToList()
-            : [];
+        var rank = placement.RankFor(id, int.MaxValue, size).Select((address, i) => (address, i)).ToDictionary(r => r.address, r => r.i, StringComparer.Ordinal);
+        return copies
+            .OrderBy(c => rank.GetValueOrDefault(c.Address, int.MaxValue))
+            .ThenBy(c => c.Address, StringComparer.Ordinal)
+            .Skip(layout.Copies)
+            .ToList();
     }
 
     private async IAsyncEnumerable<Inspected> ByLocatesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -308,7 +316,7 @@ public sealed partial class RepairScan(
     [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan: {Contents} contents checked in {Seconds:F1} s, {Scheduled} repairs scheduled, {Trimmed} surplus copies deleted")]
     private partial void LogScanned(int contents, double seconds, int scheduled, int trimmed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan deleted a surplus copy of {Key} on {Address}: the nodes the content ranks first hold one each")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repair scan deleted a surplus copy of {Key} on {Address}: holders the content ranks higher keep enough copies")]
     private partial void LogTrimmed(string key, string address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repair scan could not delete a surplus copy of {Key} on {Address} ({Reason}); a later run tries again")]

@@ -12,7 +12,9 @@ namespace ObjectStore.Storage.Objects;
 /// present is left alone, so a repeated or concurrent request does no harm beyond a duplicate shard. Targets are
 /// chosen like a PUT's (<see cref="NodePlacement"/>), and the bytes written are paced process-wide at
 /// <see cref="ObjectStoreOptions.RepairBytesPerSecond"/> so that a node coming back, or one lost for good, does not
-/// starve client traffic while its pieces are rebuilt.
+/// starve client traffic while its pieces are rebuilt. A piece of at most <see cref="StoredWholeUpToBytes"/> is rebuilt in
+/// memory and stored in one request, as a PUT stores it, so that a node keeps a repaired small copy or shard in its
+/// packs as it keeps a written one; larger pieces stream through temp uploads.
 /// </summary>
 public sealed partial class ShardRepairer(
     IContentLocator locator,
@@ -23,6 +25,9 @@ public sealed partial class ShardRepairer(
     TimeProvider time,
     ILogger<ShardRepairer> logger)
 {
+    /// <summary>The largest copy or shard rebuilt in memory and stored in one request per target.</summary>
+    public const int StoredWholeUpToBytes = NodeStores.MaxBatchedItemBytes;
+
     private readonly Lock _pace = new();
     private long _pacedUntil;
 
@@ -100,10 +105,40 @@ public sealed partial class ShardRepairer(
         }
 
         await using var owned = source;
-        var uploads = ShardUploadSet.Start(dataNodes, targets, layout.ShardLength(size), shards: true, cancellationToken);
+        var codec = codecs.For(layout);
+        var shardLength = layout.ShardLength(size);
+        if (shardLength <= StoredWholeUpToBytes)
+        {
+            var rebuilt = rebuild.Select(_ => ArrayPool<byte>.Shared.Rent((int)shardLength)).ToArray();
+            try
+            {
+                await source.ReadStripesAsync(
+                    async (stripe, shards, present) =>
+                    {
+                        codec.Reconstruct(shards, present);
+                        for (var i = 0; i < rebuild.Count; i++)
+                        {
+                            shards[rebuild[i]].CopyTo(rebuilt[i].AsMemory((int)(stripe * ObjectLayout.CellSize)));
+                        }
+
+                        await PaceAsync((long)ObjectLayout.CellSize * rebuild.Count, cancellationToken).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                await StoreWholeAsync(rebuild.Select((shard, i) => (targets[i], new StoredKey(hash, shard), (ReadOnlyMemory<byte>)rebuilt[i].AsMemory(0, (int)shardLength))), cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            finally
+            {
+                foreach (var buffer in rebuilt)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+
+        var uploads = ShardUploadSet.Start(dataNodes, targets, shardLength, shards: true, cancellationToken);
         try
         {
-            var codec = codecs.For(layout);
             await source.ReadStripesAsync(
                 async (_, shards, present) =>
                 {
@@ -137,14 +172,44 @@ public sealed partial class ShardRepairer(
                 continue;
             }
 
+            if (size <= StoredWholeUpToBytes)
+            {
+                await using var small = opened;
+                if (await CopySmallAsync(hash, size, holder, small, targets, cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
             var uploads = ShardUploadSet.Start(dataNodes, targets, size, shards: false, cancellationToken);
             var buffer = ArrayPool<byte>.Shared.Rent(ObjectLayout.CellSize);
             try
             {
                 await using var body = opened;
-                int read;
-                while ((read = await body.ReadAtLeastAsync(buffer.AsMemory(0, ObjectLayout.CellSize), ObjectLayout.CellSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
+                while (true)
                 {
+                    int read;
+                    try
+                    {
+                        read = await body.ReadAtLeastAsync(buffer.AsMemory(0, ObjectLayout.CellSize), ObjectLayout.CellSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException ex)
+                    {
+                        // The holder cut its stream (a bad block, or it died): its copy is no source, another may be.
+                        LogHolderFailed(holder, hash.Hex, ex.Message);
+                        await uploads.AbortAsync(ex).ConfigureAwait(false);
+                        break;
+                    }
+
+                    if (read == 0)
+                    {
+                        await uploads.CompleteAsync().ConfigureAwait(false);
+                        await uploads.CommitAsync(targets.Select(_ => (StoredKey)hash).ToList(), cancellationToken).ConfigureAwait(false);
+                        return true;
+                    }
+
                     for (var i = 0; i < targets.Count; i++)
                     {
                         await uploads.WriteAsync(i, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
@@ -152,10 +217,6 @@ public sealed partial class ShardRepairer(
 
                     await PaceAsync((long)read * targets.Count, cancellationToken).ConfigureAwait(false);
                 }
-
-                await uploads.CompleteAsync().ConfigureAwait(false);
-                await uploads.CommitAsync(targets.Select(_ => (StoredKey)hash).ToList(), cancellationToken).ConfigureAwait(false);
-                return true;
             }
             catch (Exception ex)
             {
@@ -170,6 +231,63 @@ public sealed partial class ShardRepairer(
 
         LogUnrecoverable(hash.Hex, "no live node has an intact whole copy");
         return false;
+    }
+
+    /// <summary>
+    /// Reads a whole copy of <paramref name="size"/> bytes and stores it on every target in one request each (each
+    /// target checks it against its hash). False when the holder could not serve exactly those bytes (it cut the
+    /// stream at a bad block, or holds another length): the next holder is tried.
+    /// </summary>
+    private async Task<bool> CopySmallAsync(ContentHash hash, long size, string holder, Stream body, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)size + 1);
+        try
+        {
+            int read;
+            try
+            {
+                read = await body.ReadAtLeastAsync(buffer.AsMemory(0, (int)size + 1), (int)size + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                LogHolderFailed(holder, hash.Hex, ex.Message);
+                return false;
+            }
+
+            if (read != size)
+            {
+                LogHolderFailed(holder, hash.Hex, $"served {read} bytes of a {size}-byte copy");
+                return false;
+            }
+
+            await PaceAsync(size * targets.Count, cancellationToken).ConfigureAwait(false);
+            await StoreWholeAsync(targets.Select(target => (target, (StoredKey)hash, (ReadOnlyMemory<byte>)buffer.AsMemory(0, (int)size))), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Stores each piece on its target in one request. The pieces that landed stay when another fails (each is a
+    /// valid piece of the content); the failure is thrown, so the repair is tried again and finds fewer missing.
+    /// </summary>
+    private async Task StoreWholeAsync(IEnumerable<(string Target, StoredKey Key, ReadOnlyMemory<byte> Bytes)> pieces, CancellationToken cancellationToken)
+    {
+        var stores = pieces.Select(async piece =>
+        {
+            var sums = new DataNodeProtocol.BlockChecksums();
+            sums.Append(piece.Bytes.Span);
+            var expected = sums.ToString();
+            var result = await dataNodes.StoreAsync(piece.Target, piece.Key, piece.Bytes, expected, cancellationToken).ConfigureAwait(false);
+            if (result.Size != piece.Bytes.Length || result.BlockChecksum != expected)
+            {
+                throw new DataNodeException(piece.Target, $"stored {result.Size} bytes with block checksum {result.BlockChecksum}, sent {piece.Bytes.Length} with {expected}");
+            }
+        });
+        await Task.WhenAll(stores).ConfigureAwait(false);
     }
 
     /// <summary>Waits until writing <paramref name="bytes"/> more keeps every repair of this process under the configured rate.</summary>
@@ -196,6 +314,9 @@ public sealed partial class ShardRepairer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Hash} is missing {Missing} shard(s) but every live node already holds one of it; waiting for more nodes")]
     private partial void LogNoTarget(string hash, int missing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data node {Address} could not serve its copy of {Hash} ({Reason}); trying another holder")]
+    private partial void LogHolderFailed(string address, string hash, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Hash} cannot be repaired now: {Reason}")]
     private partial void LogUnrecoverable(string hash, string reason);

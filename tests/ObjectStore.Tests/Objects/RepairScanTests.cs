@@ -135,7 +135,7 @@ public sealed class RepairScanTests
     }
 
     [Fact]
-    public async Task Surplus_copies_on_nodes_the_content_does_not_rank_first_are_deleted_after_the_grace_period_and_only_when_every_ranked_node_holds_one()
+    public async Task Surplus_copies_are_deleted_after_the_grace_period_and_the_holders_the_content_ranks_highest_keep_theirs()
     {
         var store = new StoreUnderTest(nodes: 7, configure: o => o.SweepPageSize = 2, tracksContent: true);
         var extra = TestBytes.Random(1_000, 40);
@@ -151,15 +151,20 @@ public sealed class RepairScanTests
         stray.Objects[extraId] = extra;
         stray.Written[extraId] = store.Nodes.Time.GetUtcNow();
 
-        // "short": one ranked node lost its copy and two others hold one (stored while it was down): four copies, but
-        // not where a PUT would put them now, so none is surplus (and with three or more, none is missing either).
+        // "short": one ranked node lost its copy and two others hold one (stored or repaired while it was down): four
+        // copies, of which the three best-ranked holders keep theirs.
         var shortId = StorageId(shortOfRanked);
         var shortHolders = store.Holders(shortOfRanked);
         Assert.True(shortHolders[0].Objects.TryRemove(shortId, out _));
-        foreach (var node in store.Nodes.All.Where(n => !shortHolders.Contains(n)).Take(2))
+        var strays = store.Nodes.All.Where(n => !shortHolders.Contains(n)).Take(2).ToList();
+        foreach (var node in strays)
         {
             node.Objects[shortId] = short1;
+            node.Written[shortId] = store.Nodes.Time.GetUtcNow();
         }
+
+        var rank = store.Placement.RankFor(StoreUnderTest.HashOf(short1), int.MaxValue, short1.Length).ToList();
+        var worstStray = strays.OrderBy(n => rank.IndexOf(n.Address)).Last();
 
         var scan = NewScan(store);
         Assert.Equal(0, await scan.RunAsync(CancellationToken.None));
@@ -171,7 +176,10 @@ public sealed class RepairScanTests
         Assert.False(stray.Objects.ContainsKey(extraId));
         Assert.Equal(extraHolders.Select(n => n.Address).Order(StringComparer.Ordinal), store.Holders(surplus).Select(n => n.Address).Order(StringComparer.Ordinal));
         Assert.Equal(extra, await store.GetAsync("extra"));
-        Assert.Equal(4, store.Nodes.All.Count(n => n.Objects.ContainsKey(shortId)));
+        Assert.Equal(3, store.Nodes.All.Count(n => n.Objects.ContainsKey(shortId)));
+        Assert.False(worstStray.Objects.ContainsKey(shortId), "the stray the content ranks lower is the one deleted");
+        Assert.All(shortHolders.Skip(1), n => Assert.True(n.Objects.ContainsKey(shortId), "ranked holders keep their copies"));
+        Assert.Equal(short1, await store.GetAsync("short"));
         Assert.Equal(6, store.Nodes.All.Sum(n => n.Objects.Keys.Count(k => k.StartsWith(StorageId(coded), StringComparison.Ordinal))));
         Assert.Empty(store.Bus.Repairs);
     }
