@@ -22,6 +22,7 @@ internal sealed partial class PackedObjects : IDisposable
     private readonly string _directory;
     private readonly long _packBytes;
     private readonly ILogger _logger;
+    private readonly Action<SafeFileHandle> _flush;
     private readonly ConcurrentDictionary<string, PackedEntry> _index = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -33,12 +34,14 @@ internal sealed partial class PackedObjects : IDisposable
     private Task<Pack>? _spare;
     private long _lastSeq;
 
-    public PackedObjects(string directory, long packBytes, ILogger logger)
+    /// <param name="flush">The fdatasync of a pack's writer (<see cref="DataSync.Flush"/>); tests pass one that fails.</param>
+    public PackedObjects(string directory, long packBytes, ILogger logger, Action<SafeFileHandle>? flush = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(packBytes, 64 * 1024);
         _directory = Directory.CreateDirectory(directory).FullName;
         _packBytes = packBytes;
         _logger = logger;
+        _flush = flush ?? DataSync.Flush;
         Load();
 
         // Made now, in the background, so that the first small store after a start does not wait for 16 MiB of zeros.
@@ -78,7 +81,7 @@ internal sealed partial class PackedObjects : IDisposable
         long offset;
         lock (_lock)
         {
-            if (_active is null || _active.End + size > _packBytes)
+            if (_active is null || _active.Sealed || _active.End + size > _packBytes)
             {
                 Rotate();
             }
@@ -123,7 +126,16 @@ internal sealed partial class PackedObjects : IDisposable
     {
         try
         {
-            await FlushAsync(records.Select(r => r.Pack)).ConfigureAwait(false);
+            try
+            {
+                await FlushAsync(records.Select(r => r.Pack)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                SealAfterFailedFlush(records, ex);
+                throw;
+            }
+
             foreach (var record in records)
             {
                 Publish(record.Key, record.Entry);
@@ -133,6 +145,37 @@ internal sealed partial class PackedObjects : IDisposable
         {
             Release(records);
         }
+    }
+
+    /// <summary>
+    /// A failed fdatasync may have left pages the kernel could not write marked clean, and it reports that failure only
+    /// once: a later flush of the same pack could succeed over lost bytes. So nothing more is written into those packs
+    /// (the next write makes a new one), and the records whose flush failed are marked dead, as far as the disk still
+    /// takes that, so that a start does not bring back a copy whose store was reported failed.
+    /// </summary>
+    private void SealAfterFailedFlush(IReadOnlyList<PendingRecord> records, Exception error)
+    {
+        lock (_lock)
+        {
+            foreach (var pack in records.Select(r => r.Pack).Distinct())
+            {
+                // Sealed now even if no next pack can be made: Write makes one before it writes again.
+                pack.Sealed = true;
+            }
+        }
+
+        foreach (var record in records)
+        {
+            try
+            {
+                TryRewriteHeader(record.Key, record.Entry, dead: true, flush: false);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        LogFlushFailed(string.Join(",", records.Select(r => r.Pack.Seq).Distinct()), records.Count, error.Message);
     }
 
     /// <summary>Gives up records written but not to be published; they are marked dead so that no start brings them back.</summary>
@@ -503,7 +546,7 @@ internal sealed partial class PackedObjects : IDisposable
 
             RandomAccess.FlushToDisk(handle);
             DirectorySync.Fsync(_directory);
-            return new Pack(seq) { Writer = handle, Sync = new GroupedSync(() => DataSync.Flush(handle)) };
+            return new Pack(seq) { Writer = handle, Sync = new GroupedSync(() => _flush(handle)) };
         }
         catch
         {
@@ -583,7 +626,7 @@ internal sealed partial class PackedObjects : IDisposable
                 {
                     // The spare of the last run, never written: still all zeros, flushed when it was made.
                     var writer = File.OpenHandle(PathOf(seq), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-                    _spare = Task.FromResult(new Pack(seq) { Writer = writer, Sync = new GroupedSync(() => DataSync.Flush(writer)) });
+                    _spare = Task.FromResult(new Pack(seq) { Writer = writer, Sync = new GroupedSync(() => _flush(writer)) });
                 }
                 else
                 {
@@ -613,6 +656,9 @@ internal sealed partial class PackedObjects : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Packed record of {Key} in pack {Pack} at {Offset} is damaged or was never completed; dropped")]
     private partial void LogDamagedRecord(string key, long pack, long offset);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "fdatasync of pack(s) {Packs} failed for {Records} record(s), which are dropped; the pack is sealed, the next store starts a new one: {Reason}")]
+    private partial void LogFlushFailed(string packs, int records, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Compacted pack {Pack}: {Moved} live records copied forward, pack deleted")]
     private partial void LogCompacted(long pack, int moved);
