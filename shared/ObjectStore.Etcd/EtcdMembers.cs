@@ -1,3 +1,4 @@
+using Etcdserverpb;
 using dotnet_etcd;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -13,12 +14,18 @@ namespace ObjectStore.Etcd;
 /// connection each (155 ops/s instead of 503, measured), so these live as long as the process.
 /// Each client retries <c>Unavailable</c> by itself, and <see cref="CallAsync"/> sends a call again to the next member:
 /// every call made through here must be idempotent, or able to tell that it landed.
+/// <para>Calls move to the leader once it is known (<see cref="PreferLeaderAsync"/>, looked up in the background at
+/// most every <see cref="LeaderCheckInterval"/>): a follower forwards every write to the leader, one more hop and the
+/// work of a second member. Measured on the 3-member loopback cluster (JSON gateway, one at a time): a transaction of
+/// three puts 1.54-1.60 ms p50 through the leader, 1.94 ms through a follower.</para>
 /// </summary>
 public partial class EtcdMembers : IDisposable
 {
     private readonly string[] _endpoints;
     private readonly Lazy<EtcdClient>[] _clients;
     private int _current;
+    private long _leaderCheckDue;
+    private int _checkingLeader;
 
     /// <param name="endpoints">Comma-separated <c>http://host:port</c> URLs of the members.</param>
     /// <param name="configureChannelOptions">Applied to every member's channel.</param>
@@ -32,6 +39,9 @@ public partial class EtcdMembers : IDisposable
             .ToArray();
         _current = Random.Shared.Next(_clients.Length);
     }
+
+    /// <summary>How often calls look for the leader again (it changes when a member stops, or an election is lost).</summary>
+    public static readonly TimeSpan LeaderCheckInterval = TimeSpan.FromSeconds(30);
 
     public string Endpoints { get; }
 
@@ -65,6 +75,7 @@ public partial class EtcdMembers : IDisposable
     /// </summary>
     public async Task<T> CallAsync<T>(Func<EtcdClient, DateTime?, Task<T>> call, TimeSpan timeout, ILogger logger)
     {
+        LookForLeaderWhenDue();
         DateTime? deadline = timeout == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + timeout;
         for (var attempt = 1; ; attempt++)
         {
@@ -95,6 +106,60 @@ public partial class EtcdMembers : IDisposable
                 throw expired;
             }
         }
+    }
+
+    /// <summary>
+    /// Asks the members, one after another, for their status and sends calls to the one that says it leads. False,
+    /// calls left where they go, when no member answers as leader within <paramref name="timeout"/> each (an election
+    /// under way, no quorum).
+    /// </summary>
+    public async Task<bool> PreferLeaderAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _clients.Length; i++)
+        {
+            try
+            {
+                var status = await _clients[i].Value.GetConnection().MaintenanceClient
+                    .StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (status.Leader != 0 && status.Leader == status.Header.MemberId)
+                {
+                    Volatile.Write(ref _current, i);
+                    return true;
+                }
+            }
+            catch (RpcException)
+            {
+                // Down or cut off: the next one may lead.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Starts a look for the leader in the background when the last one is older than <see cref="LeaderCheckInterval"/>.</summary>
+    private void LookForLeaderWhenDue()
+    {
+        if (_clients.Length == 1 || Environment.TickCount64 < Volatile.Read(ref _leaderCheckDue) || Interlocked.Exchange(ref _checkingLeader, 1) == 1)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _leaderCheckDue, Environment.TickCount64 + (long)LeaderCheckInterval.TotalMilliseconds);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await PreferLeaderAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+            {
+                // Disposed while looking.
+            }
+            finally
+            {
+                Volatile.Write(ref _checkingLeader, 0);
+            }
+        });
     }
 
     public void Dispose()
