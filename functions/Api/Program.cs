@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ObjectStore.Api.Edge;
 using ObjectStore.Functions.Hosting;
+using ObjectStore.Functions.Keys;
 using ObjectStore.Storage;
 using ObjectStore.Storage.Cluster;
 
@@ -31,4 +32,5 @@ static void AddServices(IServiceCollection services, IConfiguration configuratio
     services.AddSingleton<ObjectDownloads>();
     // The data nodes' routes need a function key: the setting DataNodeFunctionKey, else their stored default key.
     services.AddFunctionAppKey("DataNodeFunctionKey", "DataNodeHostId", "objectstore.datanode");
+    services.AddSingleton<IDataNodeClient>(sp => new DataNodeClient(new HttpClient(FunctionKeyHandler.Wrap(DataNodeClient.CreateHandler(), sp.GetService<FunctionAppKey>())) { Timeout = Timeout.InfiniteTimeSpan }));
 }

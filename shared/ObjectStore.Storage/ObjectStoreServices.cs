@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using ObjectStore.Functions.Keys;
 using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Metadata;
 using ObjectStore.Storage.Objects;
@@ -10,7 +9,10 @@ namespace ObjectStore.Storage;
 
 public static class ObjectStoreServices
 {
-    /// <summary>The Api's domain services; the app adds its <see cref="IControlBus"/> and its HTTP edge.</summary>
+    /// <summary>
+    /// The Api's domain services; the app adds its <see cref="IControlBus"/>, its <see cref="IDataNodeClient"/>
+    /// (<see cref="DataNodeClient"/> with the nodes' credentials) and its HTTP edge.
+    /// </summary>
     public static IServiceCollection AddObjectStoreApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ObjectStoreOptions>().Bind(configuration.GetSection(ObjectStoreOptions.Section))
@@ -34,7 +36,6 @@ public static class ObjectStoreServices
         services.AddSingleton<RepairScheduler>();
         services.AddSingleton<ShardRepairer>();
         services.AddSingleton<RepairScan>();
-        services.AddSingleton<IDataNodeClient>(sp => new DataNodeClient(new HttpClient(FunctionKeyHandler.Wrap(DataNodeClient.CreateHandler(), sp.GetService<FunctionAppKey>())) { Timeout = Timeout.InfiniteTimeSpan }));
         return services;
     }
 

@@ -6,6 +6,18 @@ namespace ObjectStore.Api.Edge;
 /// <summary>The domain's <see cref="IControlBus"/> on the host's RabbitMQ connection.</summary>
 public sealed class RabbitMQControlBus(RabbitMQBus bus) : IControlBus
 {
+    public async Task PublishAsync(string exchange, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await bus.PublishAsync(exchange, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessageBusUnavailableException ex)
+        {
+            throw new ControlBusUnavailableException(ex.Message, ex);
+        }
+    }
+
     public async Task<IReadOnlyList<byte[]>> RequestAsync(string exchange, ReadOnlyMemory<byte> body, Func<IReadOnlyList<byte[]>, bool> isComplete, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try

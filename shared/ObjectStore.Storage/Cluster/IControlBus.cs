@@ -1,8 +1,11 @@
 namespace ObjectStore.Storage.Cluster;
 
-/// <summary>The control bus as the domain needs it: fanout requests with replies, and a durable work queue.</summary>
+/// <summary>The control bus as the domain needs it: fanout broadcasts, fanout requests with replies, and a durable work queue.</summary>
 public interface IControlBus
 {
+    /// <summary>Publishes <paramref name="body"/> on a fanout exchange to whoever listens now; nobody answers.</summary>
+    Task PublishAsync(string exchange, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
     /// <summary>
     /// Publishes <paramref name="body"/> on a fanout exchange and gathers replies until <paramref name="isComplete"/>
     /// holds for them or <paramref name="timeout"/> passes.

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ObjectStore.Functions.RabbitMQ;
+using ObjectStore.Storage.Cluster;
 using ObjectStore.Storage.Naming;
 
 namespace ObjectStore.Storage.Metadata;
@@ -20,7 +20,7 @@ public sealed record MetadataChanged(string Name, string Origin);
 /// </summary>
 public sealed partial class CachingMetadataStore(
     [FromKeyedServices(CachingMetadataStore.BackingStore)] IMetadataStore inner,
-    RabbitMQBus bus,
+    IControlBus bus,
     IOptions<ObjectStoreOptions> options,
     TimeProvider time,
     ILogger<CachingMetadataStore> logger) : IMetadataStore
@@ -118,7 +118,7 @@ public sealed partial class CachingMetadataStore(
             var message = JsonSerializer.SerializeToUtf8Bytes(new MetadataChanged(name.Value, InstanceId));
             await bus.PublishAsync(options.Value.MetadataExchange, message, cancellationToken).ConfigureAwait(false);
         }
-        catch (MessageBusUnavailableException ex)
+        catch (ControlBusUnavailableException ex)
         {
             LogBroadcastFailed(ex.Message);
         }
