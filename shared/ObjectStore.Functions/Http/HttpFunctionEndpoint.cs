@@ -88,6 +88,20 @@ internal static partial class HttpFunctionEndpoint
         {
             // The client went away; there is nobody to answer.
         }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel found the request itself broken while the function read it — most often a body cut short by a
+            // client that went away mid-upload. The client's fault, answered as such, and no failure of the function.
+            LogBadRequest(logger, function.Name, ex.StatusCode, ex.Message);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+            }
+            else
+            {
+                await ErrorResults.WriteAsync(context.Response, ex.StatusCode, $"{function.Name}: bad request: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
         catch (Exception ex)
         {
             LogFailed(logger, ex, function.Name);
@@ -135,4 +149,7 @@ internal static partial class HttpFunctionEndpoint
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string function);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: bad request ({Status}): {Reason}")]
+    private static partial void LogBadRequest(ILogger logger, string function, int status, string reason);
 }

@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 using ObjectStore.Functions.Hosting;
 
 namespace ObjectStore.Tests.Functions;
@@ -27,6 +31,19 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
         [Function("Nothing")]
         public Task Nothing([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "nothing")] HttpRequest request) => Task.CompletedTask;
 
+        [Function("Upload")]
+        public async Task<IResult> Upload([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "upload")] HttpRequest request)
+        {
+            var read = 0L;
+            var buffer = new byte[4096];
+            for (int n; (n = await request.Body.ReadAsync(buffer)) > 0;)
+            {
+                read += n;
+            }
+
+            return Results.Text($"read {read}");
+        }
+
         [Function("Fail")]
         public Task<IResult> Fail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fail")] HttpRequest request) =>
             throw new InvalidOperationException("the function broke");
@@ -39,6 +56,8 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
 
         public HttpClient Client { get; } = new(new SocketsHttpHandler { UseProxy = false });
 
+        public RecordingLoggerProvider Logs { get; } = new();
+
         public string BaseUrl { get; private set; } = string.Empty;
 
         public async Task InitializeAsync()
@@ -47,6 +66,7 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
                 ["--LISTEN_ADDRESS=127.0.0.1:0", "--extensions:http:routePrefix="],
                 [typeof(HelloFunctions)],
                 "test-host");
+            builder.Logging.AddProvider(Logs);
             _app = builder.Build();
             await _app.StartAsync();
             BaseUrl = _app.BaseUrl.TrimEnd('/');
@@ -142,6 +162,57 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
     }
 
     [Fact]
+    public async Task A_malformed_body_gets_400_with_a_json_error_not_500()
+    {
+        // "zz" is no chunk size: Kestrel's body reader throws inside the function.
+        var text = await RawExchangeAsync("PUT /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", closeAfterSending: false);
+
+        Assert.StartsWith("HTTP/1.1 400 ", text, StringComparison.Ordinal);
+        Assert.Contains("Upload: bad request", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Error && e.Message.Contains("Upload", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_body_cut_short_by_a_client_that_went_away_is_logged_as_its_bad_request_not_as_a_failure()
+    {
+        // 100 bytes promised, 10 sent, then the client's side closes: an upload whose client died midway.
+        await RawExchangeAsync("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789", closeAfterSending: true);
+
+        var logged = await host.Logs.WaitForAsync(e => e.Message.StartsWith("Upload: bad request", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Equal(LogLevel.Information, logged.Level);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Error && e.Message.Contains("Upload", StringComparison.Ordinal));
+    }
+
+    /// <summary>Sends <paramref name="request"/> as is and reads what comes back until the server closes or resets the connection.</summary>
+    private async Task<string> RawExchangeAsync(string request, bool closeAfterSending)
+    {
+        var url = new Uri(host.BaseUrl);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(url.Host, url.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+        if (closeAfterSending)
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+
+        var answer = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            for (int n; (n = await socket.ReceiveAsync(buffer)) > 0;)
+            {
+                answer.Write(buffer, 0, n);
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Kestrel resets a connection whose request body ended early; what was answered before stays in answer.
+        }
+
+        return Encoding.ASCII.GetString(answer.ToArray());
+    }
+
+    [Fact]
     public async Task A_function_that_throws_gets_500_with_a_json_error()
     {
         using var response = await host.Client.GetAsync(new Uri("fail", UriKind.Relative));
@@ -149,5 +220,47 @@ public sealed class HttpFunctionHostTests(HttpFunctionHostTests.Host host) : ICl
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var error = await ErrorOf(response);
         Assert.Contains("Fail", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps every log entry of the host, to tell how a request's end was judged.</summary>
+    public sealed class RecordingLoggerProvider : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
+
+        public IReadOnlyCollection<(LogLevel Level, string Message)> Entries => _entries;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_entries);
+
+        public async Task<(LogLevel Level, string Message)> WaitForAsync(Func<(LogLevel Level, string Message), bool> match, TimeSpan timeout)
+        {
+            using var deadline = new CancellationTokenSource(timeout);
+            while (true)
+            {
+                foreach (var entry in _entries)
+                {
+                    if (match(entry))
+                    {
+                        return entry;
+                    }
+                }
+
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<(LogLevel, string)> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue((logLevel, formatter(state, exception)));
+        }
     }
 }
