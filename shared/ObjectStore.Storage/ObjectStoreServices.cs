@@ -21,6 +21,7 @@ public static class ObjectStoreServices
             .Validate(o => o.RepairBytesPerSecond > 0, "ObjectStore: RepairBytesPerSecond must be positive")
             .Validate(o => o.NodeStoreTimeout > TimeSpan.Zero, "ObjectStore: NodeStoreTimeout must be positive")
             .Validate(o => o.SweepPageSize is > 0 and <= DataNodeProtocol.MaxListLimit, $"ObjectStore: SweepPageSize must be 1..{DataNodeProtocol.MaxListLimit}")
+            .Validate(o => o.CollectParallelism >= 1, "ObjectStore: CollectParallelism must be at least 1")
             .ValidateOnStart();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ObjectLocator>();

@@ -83,38 +83,45 @@ public sealed partial class ContentCollector(
         return dropped;
     }
 
+    /// <summary>
+    /// Every content record in one scan, <see cref="ObjectStoreOptions.CollectParallelism"/> at a time: each is claimed,
+    /// finished or removed by a compare on its own revision, so they need no order among them.
+    /// </summary>
     private async Task<int> CollectUnreferencedAsync(EtcdMetadataStore store, CancellationToken cancellationToken)
     {
         var collected = 0;
         var now = time.GetUtcNow();
-        await foreach (var record in store.ScanContentAsync(null, null, cancellationToken).ConfigureAwait(false))
-        {
-            switch (record)
+        await Parallel.ForEachAsync(
+            store.ScanContentAsync(null, null, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            async (record, token) =>
             {
-                case { State: ContentState.Live, References: 0 } when now - record.Since >= Options.ContentGracePeriod:
-                    var claimed = record with { State = ContentState.Collecting, Since = now };
-                    if (await store.TryReplaceContentAsync(record, claimed, cancellationToken).ConfigureAwait(false)
-                        && await FinishAsync(store, record, cancellationToken).ConfigureAwait(false))
-                    {
-                        collected++;
-                    }
-
-                    break;
-                case { State: ContentState.Collecting }:
-                    // A previous run stopped midway (this is a singleton: no other collector is at it).
-                    if (await FinishAsync(store, record, cancellationToken).ConfigureAwait(false))
-                    {
-                        collected++;
-                    }
-
-                    break;
-                case { State: ContentState.Collected } when now - record.Since >= Options.ContentGracePeriod:
-                    await store.TryDeleteContentAsync(record, cancellationToken).ConfigureAwait(false);
-                    break;
-            }
-        }
-
+                if (await CollectAsync(store, record, now, token).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref collected);
+                }
+            }).ConfigureAwait(false);
         return collected;
+    }
+
+    /// <summary>True when this record's bytes were deleted now.</summary>
+    private async Task<bool> CollectAsync(EtcdMetadataStore store, ContentRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        switch (record)
+        {
+            case { State: ContentState.Live, References: 0 } when now - record.Since >= Options.ContentGracePeriod:
+                var claimed = record with { State = ContentState.Collecting, Since = now };
+                return await store.TryReplaceContentAsync(record, claimed, cancellationToken).ConfigureAwait(false)
+                    && await FinishAsync(store, record, cancellationToken).ConfigureAwait(false);
+            case { State: ContentState.Collecting }:
+                // A previous run stopped midway (this is a singleton: no other collector is at it).
+                return await FinishAsync(store, record, cancellationToken).ConfigureAwait(false);
+            case { State: ContentState.Collected } when now - record.Since >= Options.ContentGracePeriod:
+                await store.TryDeleteContentAsync(record, cancellationToken).ConfigureAwait(false);
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Deletes the claimed content's bytes from the nodes holding them, then leaves a tombstone.</summary>
@@ -133,14 +140,9 @@ public sealed partial class ContentCollector(
 
         var layout = ObjectLayout.Parse(record.Layout);
         var replies = await locator.LocateShardsAsync(id, layout.TotalShards, _ => false, cancellationToken).ConfigureAwait(false);
-        foreach (var reply in replies)
-        {
-            var keys = (reply.Found ? [(StoredKey)id] : Array.Empty<StoredKey>()).Concat((reply.Shards ?? []).Select(s => new StoredKey(id, s)));
-            foreach (var key in keys)
-            {
-                await TryDeleteAsync(reply.Address, key, null, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await Task.WhenAll(replies.SelectMany(reply =>
+            (reply.Found ? [(StoredKey)id] : Array.Empty<StoredKey>()).Concat((reply.Shards ?? []).Select(s => new StoredKey(id, s)))
+                .Select(key => TryDeleteAsync(reply.Address, key, null, cancellationToken)))).ConfigureAwait(false);
 
         locator.Forget(id);
         return await store.TryReplaceContentAsync(current, current with { State = ContentState.Collected, Since = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
@@ -188,19 +190,19 @@ public sealed partial class ContentCollector(
         }
 
         var deleted = 0;
-        foreach (var (held, parsed) in old)
-        {
-            if (!known.TryGetValue(parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected)
+        var unknown = old.Where(k => !known.TryGetValue(k.Parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected);
+        await Parallel.ForEachAsync(
+            unknown,
+            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            async (k, token) =>
             {
-                LogUnknownBytes(address, held.Key, held.Written);
+                LogUnknownBytes(address, k.Held.Key, k.Held.Written);
                 // Only as listed: a PUT that stored these bytes since (or found them intact) will commit a record for them.
-                if (await TryDeleteAsync(address, parsed.Value, held.Written, cancellationToken).ConfigureAwait(false))
+                if (await TryDeleteAsync(address, k.Parsed!.Value, k.Held.Written, token).ConfigureAwait(false))
                 {
-                    deleted++;
+                    Interlocked.Increment(ref deleted);
                 }
-            }
-        }
-
+            }).ConfigureAwait(false);
         return deleted;
     }
 
