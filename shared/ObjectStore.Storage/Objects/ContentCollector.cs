@@ -61,25 +61,24 @@ public sealed partial class ContentCollector(
 
         var dropped = 0;
         var now = time.GetUtcNow();
-        await foreach (var (name, head, revision) in store.ScanHeadsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var expired = head.Deleted && Options.DeleteMarkerExpiry is { } expiry && now - head.Created >= expiry;
-            if (!expired && (Options.KeepVersions <= 0 || head.Version <= Options.KeepVersions))
+        // Names, like contents, are dropped a few at a time, each on a compare of its own head.
+        await Parallel.ForEachAsync(
+            store.ScanHeadsAsync(cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            async (scanned, token) =>
             {
-                continue;
-            }
+                var (name, head, revision) = scanned;
+                var expired = head.Deleted && Options.DeleteMarkerExpiry is { } expiry && now - head.Created >= expiry;
+                if ((!expired && (Options.KeepVersions <= 0 || head.Version <= Options.KeepVersions)) || !ObjectName.TryCreate(name, out var objectName, out _))
+                {
+                    return;
+                }
 
-            if (!ObjectName.TryCreate(name, out var objectName, out _))
-            {
-                continue;
-            }
-
-            var versions = await store.ListVersionsAsync(objectName!, cancellationToken).ConfigureAwait(false);
-            var drop = expired ? versions : versions.Take(Math.Max(0, versions.Count - Options.KeepVersions)).ToList();
-            // A compare that fails (a PUT reviving the name, a commit of the same content) leaves the rest to the next run.
-            dropped += (await store.TryDropInChunksAsync(name, drop, dropName: expired, revision, cancellationToken).ConfigureAwait(false)).Dropped;
-        }
-
+                var versions = await store.ListVersionsAsync(objectName!, token).ConfigureAwait(false);
+                var drop = expired ? versions : versions.Take(Math.Max(0, versions.Count - Options.KeepVersions)).ToList();
+                // A compare that fails (a PUT reviving the name, a commit of the same content) leaves the rest to the next run.
+                Interlocked.Add(ref dropped, (await store.TryDropInChunksAsync(name, drop, dropName: expired, revision, token).ConfigureAwait(false)).Dropped);
+            }).ConfigureAwait(false);
         return dropped;
     }
 
