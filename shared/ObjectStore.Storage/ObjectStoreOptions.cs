@@ -83,8 +83,7 @@ public sealed class ObjectStoreOptions
     /// Names whose versions retention drops, contents the collector deletes, and files of one listed page the sweep
     /// deletes, at once. One content costs a claim and a release on etcd, a locate and a delete per shard: ~15 ms one
     /// after another, which after purges of thousands of versions left the collector minutes behind (a 10-minute soak
-    /// ended with 763 contents still held).
-    /// Default 8.
+    /// ended with 763 contents still held). Default 8.
     /// </summary>
     public int CollectParallelism { get; set; } = 8;
 
