@@ -81,9 +81,9 @@ public sealed class ObjectStoreOptions
 
     /// <summary>
     /// Names whose versions retention drops, contents the collector deletes, and files of one listed page the sweep
-    /// deletes, at once. One content costs a claim and a release on etcd, a locate and a delete per shard: ~15 ms one
-    /// after another, which after purges of thousands of versions left the collector minutes behind (a 10-minute soak
-    /// ended with 763 contents still held). Default 8.
+    /// deletes, at once. One content costs a claim and a release on etcd, a locate and a delete per shard; one after
+    /// another, a pass of 9,063 contents and 2,342 swept files took 3 min 41 s under a soak's purges, and the 10-minute
+    /// soak ended with 763 contents still held. Default 8.
     /// </summary>
     public int CollectParallelism { get; set; } = 8;
 

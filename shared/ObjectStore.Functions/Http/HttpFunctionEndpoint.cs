@@ -88,23 +88,24 @@ internal static partial class HttpFunctionEndpoint
         {
             // The client went away; there is nobody to answer.
         }
-        catch (BadHttpRequestException ex)
+        catch (Exception ex)
         {
-            // Kestrel found the request itself broken while the function read it — most often a body cut short by a
-            // client that went away mid-upload. The client's fault, answered as such, and no failure of the function.
-            LogBadRequest(logger, function.Name, ex.StatusCode, ex.Message);
-            if (context.Response.HasStarted)
+            int status;
+            string message;
+            if (ex is BadHttpRequestException bad)
             {
-                context.Abort();
+                // Kestrel found the request itself broken while the function read it — most often a body cut short by
+                // a client that went away mid-upload. The client's fault, answered as such, and no failure of the function.
+                LogBadRequest(logger, function.Name, bad.StatusCode, bad.Message);
+                (status, message) = (bad.StatusCode, $"{function.Name}: bad request: {bad.Message}");
             }
             else
             {
-                await ErrorResults.WriteAsync(context.Response, ex.StatusCode, $"{function.Name}: bad request: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+                LogFailed(logger, ex, function.Name);
+                status = ex is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status500InternalServerError;
+                message = $"{function.Name} failed: {ex.Message}";
             }
-        }
-        catch (Exception ex)
-        {
-            LogFailed(logger, ex, function.Name);
+
             if (context.Response.HasStarted)
             {
                 // Headers are out: cutting the connection is the only honest way to say the body is incomplete.
@@ -112,8 +113,7 @@ internal static partial class HttpFunctionEndpoint
             }
             else
             {
-                var status = ex is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status500InternalServerError;
-                await ErrorResults.WriteAsync(context.Response, status, $"{function.Name} failed: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+                await ErrorResults.WriteAsync(context.Response, status, message, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

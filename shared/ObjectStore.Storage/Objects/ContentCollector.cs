@@ -34,6 +34,10 @@ public sealed partial class ContentCollector(
 
     private ObjectStoreOptions Options => options.Value;
 
+    /// <summary>Names, contents and swept files are each handled on a compare of their own, <see cref="ObjectStoreOptions.CollectParallelism"/> at a time.</summary>
+    private ParallelOptions InParallel(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken };
+
     public async Task<CollectionReport> RunAsync(CancellationToken cancellationToken)
     {
         if (backing is not EtcdMetadataStore store)
@@ -61,10 +65,9 @@ public sealed partial class ContentCollector(
 
         var dropped = 0;
         var now = time.GetUtcNow();
-        // Names, like contents, are dropped a few at a time, each on a compare of its own head.
         await Parallel.ForEachAsync(
             store.ScanHeadsAsync(cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            InParallel(cancellationToken),
             async (scanned, token) =>
             {
                 var (name, head, revision) = scanned;
@@ -92,7 +95,7 @@ public sealed partial class ContentCollector(
         var now = time.GetUtcNow();
         await Parallel.ForEachAsync(
             store.ScanContentAsync(null, null, cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            InParallel(cancellationToken),
             async (record, token) =>
             {
                 if (await CollectAsync(store, record, now, token).ConfigureAwait(false))
@@ -192,7 +195,7 @@ public sealed partial class ContentCollector(
         var unknown = old.Where(k => !known.TryGetValue(k.Parsed!.Value.Hash.Hex, out var record) || record.State == ContentState.Collected);
         await Parallel.ForEachAsync(
             unknown,
-            new ParallelOptions { MaxDegreeOfParallelism = Options.CollectParallelism, CancellationToken = cancellationToken },
+            InParallel(cancellationToken),
             async (k, token) =>
             {
                 LogUnknownBytes(address, k.Held.Key, k.Held.Written);
