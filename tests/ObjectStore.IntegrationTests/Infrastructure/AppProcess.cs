@@ -62,6 +62,9 @@ public sealed class AppProcess : IAsyncDisposable
         {
             if (_process!.HasExited)
             {
+                // HasExited can be seen before the output readers have written the last lines (the app's reason):
+                // WaitForExitAsync also waits for both redirected streams to end.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Log}");
             }
 
